@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from envtool.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EnvtoolError
+from envtool.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EnvtoolError
 
 # command name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -90,6 +90,11 @@ def run(action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        if is_verbose():
+            raise
+        click.echo(f"error: internal error: {type(exc).__name__}: {exc}; run 'envtool -v ...' for the traceback and report it", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -1,0 +1,37 @@
+"""``envtool check``: are the locks fresh? Exit 0 yes, 1 no, 2 bad input. Never solves."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from envtool.cli import run
+from envtool.cli.common import manifest_option, resolve_manifest
+from envtool.errors import EXIT_CHECK_FAILED
+
+
+@click.command(name="check")
+@manifest_option
+@click.option("-t", "--target", "targets", multiple=True, help="Check only this target (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> None:
+    """Exit 1 if any lock is stale, naming the target and the input that changed."""
+    from envtool.locking import check as do_check
+
+    statuses = run(lambda: do_check(resolve_manifest(manifest), targets))
+    stale = [s for s in statuses if not s.fresh]
+    if as_json:
+        click.echo(json.dumps([{"target": s.target, "fresh": s.fresh, "reasons": list(s.reasons)} for s in statuses], indent=2))
+    else:
+        for s in statuses:
+            if s.fresh:
+                click.echo(f"{s.target}: up to date", err=True)
+            else:
+                click.echo(f"{s.target}: stale: {'; '.join(s.reasons)}", err=True)
+        if stale:
+            click.echo("run 'envtool lock' to update the stale locks", err=True)
+    if stale:
+        sys.exit(EXIT_CHECK_FAILED)

@@ -1,0 +1,220 @@
+"""Lock files in conda-lock's v1 format, written and read through conda-lock's own models.
+
+One conda-lock file holds a group of targets (one per platform), so that
+``conda-lock install`` and ``micromamba create -f`` pick the host's platform
+from it. Its name ends in ``-lock.yml``: micromamba recognizes lock files only
+by that ending. Envtool's own data (target names, env names, variables) rides
+in conda-lock's ``custom_metadata``.
+
+:func:`read_lock` reads any of envtool's three lock formats into
+:class:`~envtool.model.TargetLock` objects.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from envtool.errors import LockFormatError
+from envtool.fingerprint import Fingerprint
+from envtool.header import Stamp, parse_header, read_header, render_header
+from envtool.model import CondaPackage, PipPackage, TargetLock
+
+if TYPE_CHECKING:
+    from conda_lock.lockfile.v2prelim.models import LockedDependency, Lockfile
+
+LOCK_SUFFIX = "-lock.yml"
+_META = "envtool"
+
+
+def to_conda_lock(locks: Sequence[TargetLock], sources: Sequence[str]) -> Lockfile:
+    """Build conda-lock's model of ``locks`` (one per platform)."""
+    from conda_lock.lockfile.v2prelim.models import HashModel, LockedDependency, Lockfile, LockMeta
+    from conda_lock.models.channel import Channel
+
+    packages: list[LockedDependency] = []
+    custom: dict[str, str] = {}
+    for lock in locks:
+        for c in lock.conda:
+            packages.append(
+                LockedDependency(
+                    name=c.name, version=c.version, manager="conda", platform=lock.platform,
+                    dependencies=_dependency_map(c.depends), url=c.url,
+                    hash=HashModel(md5=c.md5, sha256=c.sha256), categories={"main"}, build=c.build,
+                )
+            )  # fmt: skip
+        for p in lock.pip:
+            packages.append(
+                LockedDependency(
+                    name=p.name, version=p.version, manager="pip", platform=lock.platform,
+                    dependencies=_dependency_map(p.depends), url=p.url,
+                    hash=HashModel(sha256=p.sha256), categories={"main"},
+                )
+            )  # fmt: skip
+        custom[f"{_META}.{lock.platform}"] = json.dumps(
+            {"target": lock.target, "name": lock.name, "variables": dict(lock.variables)}, sort_keys=True
+        )
+    channels = list(dict.fromkeys(ch for lock in locks for ch in lock.channels))
+    meta = LockMeta(
+        content_hash={lock.platform: lock.input_hash for lock in locks},
+        channels=[Channel(url=ch, used_env_vars=()) for ch in channels],
+        platforms=sorted(lock.platform for lock in locks),
+        sources=list(sources),
+        custom_metadata=custom,
+    )
+    return Lockfile(package=packages, metadata=meta)
+
+
+def render_conda_lock(path: Path, locks: Sequence[TargetLock], sources: Sequence[str]) -> str:
+    """The text of a conda-lock file for ``locks``: envtool's header, then conda-lock's own output."""
+    from conda_lock.lockfile import write_conda_lock_file
+
+    content = to_conda_lock(locks, sources)
+    with tempfile.TemporaryDirectory(prefix="envtool-") as tmp:
+        out = Path(tmp) / path.name
+        write_conda_lock_file(content, out, metadata_choices=None, include_help_text=False)
+        body = out.read_text(encoding="utf-8")
+    stamps = [(lock.target, lock.platform, Fingerprint(dict(lock.inputs))) for lock in locks]
+    usage = [
+        "",
+        "Install on this machine's platform with any of:",
+        f"  envtool create {path.as_posix()} -n NAME",
+        f"  micromamba create -n NAME -f {path.as_posix()}",
+        f"  conda-lock install -n NAME {path.as_posix()}",
+        "",
+    ]
+    return render_header(path.as_posix(), stamps, usage) + body
+
+
+def read_conda_lock(path: Path) -> list[TargetLock]:
+    """Read a conda-lock file (any version conda-lock reads) into one TargetLock per platform."""
+    from conda_lock.lockfile import parse_conda_lock_file
+
+    try:
+        stamps = read_header(path)
+    except LockFormatError:
+        stamps = {}  # a plain conda-lock file, not written by envtool
+    try:
+        content = parse_conda_lock_file(path)
+    except FileNotFoundError:
+        raise LockFormatError(str(path), "lock file not found", "run 'envtool lock' or fix the path") from None
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LockFormatError(str(path), f"unreadable conda-lock file ({first})", "re-create it with 'envtool lock --force'") from None
+    by_stamp = {s.platform: s for s in stamps.values()}
+    locks: list[TargetLock] = []
+    for platform in content.metadata.platforms:
+        extra = json.loads((content.metadata.custom_metadata or {}).get(f"{_META}.{platform}", "{}"))
+        stamp = by_stamp.get(platform)
+        deps = [d for d in content.package if d.platform == platform]
+        locks.append(
+            TargetLock(
+                target=str(extra.get("target") or (stamp.target if stamp else platform)),
+                platform=platform,
+                name=str(extra.get("name", "")),
+                channels=tuple(ch.url for ch in content.metadata.channels),
+                conda=tuple(_conda_package(path, d) for d in deps if d.manager == "conda"),
+                pip=tuple(_pip_package(path, d) for d in deps if d.manager == "pip"),
+                variables=dict(extra.get("variables", {})),
+                input_hash=content.metadata.content_hash.get(platform, ""),
+                inputs=dict(stamp.inputs.inputs) if stamp else {},
+            )
+        )
+    return locks
+
+
+def read_lock(path: Path) -> list[TargetLock]:
+    """Read any envtool lock format: a conda-lock file, ``<target>.yml`` or ``<target>-explicit.txt``.
+
+    ``<target>.yml`` pins only ``name=version=build``; its URLs and hashes are
+    taken from the conda-lock file beside it that holds the same target.
+    """
+    from envtool import render
+
+    if not path.is_file():
+        raise LockFormatError(str(path), "lock file not found", "run 'envtool lock' or fix the path")
+    head = path.read_text(encoding="utf-8")[:4096]
+    if path.name.endswith(LOCK_SUFFIX) or "\nversion: " in head or head.startswith("version:"):
+        return read_conda_lock(path)
+    if "@EXPLICIT" in head:
+        return [render.read_explicit(path)]
+    return [_env_file_lock(path)]
+
+
+def find_group_file(folder: Path, target: str) -> Path | None:
+    """The conda-lock file in ``folder`` whose header lists ``target``."""
+    for candidate in sorted(folder.glob(f"*{LOCK_SUFFIX}")):
+        try:
+            if target in read_header(candidate):
+                return candidate
+        except LockFormatError:
+            continue
+    return None
+
+
+def _env_file_lock(path: Path) -> TargetLock:
+    stamps = parse_header(path.read_text(encoding="utf-8"), str(path))
+    if len(stamps) != 1:
+        raise LockFormatError(str(path), "header names no single target", "re-create it with 'envtool lock --force'")
+    stamp: Stamp = next(iter(stamps.values()))
+    group = find_group_file(path.parent, stamp.target)
+    if group is None:
+        raise LockFormatError(
+            str(path), f"no conda-lock file beside it holds target {stamp.target!r}, so there are no hashes to verify",
+            "keep the locks/ folder together, or pass the *-lock.yml file",
+        )  # fmt: skip
+    for lock in read_conda_lock(group):
+        if lock.target == stamp.target:
+            if lock.input_hash != stamp.input_hash:
+                raise LockFormatError(str(path), f"out of step with {group} (input hashes differ)", "re-lock with 'envtool lock --force'")
+            return lock
+    raise LockFormatError(str(group), f"holds no target {stamp.target!r}", "re-lock with 'envtool lock --force'")
+
+
+def _dependency_map(depends: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for dep in depends:
+        name, _, spec = dep.strip().partition(" ")
+        if name:
+            out[name] = spec.strip()
+    return out
+
+
+def _conda_package(path: Path, dep: LockedDependency) -> CondaPackage:
+    if not dep.hash.md5 and not dep.hash.sha256:
+        raise LockFormatError(str(path), f"conda package {dep.name} has no hash", "re-lock with 'envtool lock --force'")
+    build = dep.build or _build_from_url(dep.url)
+    depends = tuple(f"{k} {v}".strip() for k, v in dep.dependencies.items())
+    return CondaPackage(dep.name, dep.version, build, dep.url, dep.hash.md5 or "", dep.hash.sha256, depends)
+
+
+def _pip_package(path: Path, dep: LockedDependency) -> PipPackage:
+    if not dep.hash.sha256:
+        raise LockFormatError(str(path), f"pip package {dep.name} has no sha256", "re-lock with 'envtool lock --force'")
+    depends = tuple(f"{k} {v}".strip() for k, v in dep.dependencies.items())
+    return PipPackage(dep.name, dep.version, dep.url, dep.hash.sha256, (dep.hash.sha256,), depends)
+
+
+def _build_from_url(url: str) -> str:
+    name = url.rsplit("/", 1)[-1]
+    for suffix in (".tar.bz2", ".conda"):
+        name = name.removesuffix(suffix)
+    return name.rsplit("-", 1)[-1]
+
+
+def conda_lock_sources(lock_dir: Path, spec_paths: Sequence[Path]) -> list[str]:
+    """Spec paths relative to the lock file's folder, as conda-lock records them."""
+    import os
+
+    return list(dict.fromkeys(Path(os.path.relpath(p.resolve(), lock_dir.resolve())).as_posix() for p in spec_paths))
+
+
+def as_json(locks: Sequence[TargetLock]) -> list[dict[str, Any]]:
+    """A JSON-able summary of locks (for ``--json`` outputs)."""
+    return [
+        {"target": lk.target, "platform": lk.platform, "conda": len(lk.conda), "pip": len(lk.pip), "input_hash": lk.input_hash}
+        for lk in locks
+    ]

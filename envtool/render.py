@@ -1,0 +1,120 @@
+"""Per-target files that conda and pip read as they are, rendered with conda-lock's renderer.
+
+* ``<target>.yml``: for ``conda env create -f``: ``name``, ``channels``, exact
+  ``name=version=build`` pins, a ``pip:`` list of ``==`` pins each with
+  ``--hash=sha256:``, and the spec's ``variables``.
+* ``<target>-explicit.txt``: for ``conda create --file``: ``@EXPLICIT`` then
+  ``url#md5`` lines in dependency order, and ``# pip name @ url#sha256=`` lines.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from envtool.errors import LockFormatError
+from envtool.fingerprint import Fingerprint
+from envtool.header import parse_header, render_header
+from envtool.model import CondaPackage, PipPackage, TargetLock
+
+
+def _conda_lock_lines(lock: TargetLock, kind: str) -> list[str]:
+    from conda_lock.conda_lock import render_lockfile_for_platform
+
+    from envtool.lockfile import to_conda_lock
+
+    lines = render_lockfile_for_platform(
+        lockfile=to_conda_lock([lock], []),
+        include_dev_dependencies=False,
+        extras=None,
+        kind=kind,  # type: ignore[arg-type]
+        platform=lock.platform,
+        suppress_warning_for_pip_and_explicit=True,
+    )
+    # conda-lock's first line claims authorship; envtool's header replaces it.
+    return "\n".join(lines).splitlines()[1:]
+
+
+def _header(path: Path, lock: TargetLock, usage: list[str]) -> str:
+    return render_header(path.as_posix(), [(lock.target, lock.platform, Fingerprint(dict(lock.inputs)))], usage)
+
+
+def render_env_file(path: Path, lock: TargetLock) -> str:
+    """The ``<target>.yml`` text for ``lock``."""
+    usage = ["", "Create the environment with any of:", f"  conda env create -n NAME -f {path.as_posix()}",
+             f"  micromamba create -n NAME -f {path.as_posix()}", f"  envtool create {lock.target}", ""]  # fmt: skip
+    lines = [line for line in _conda_lock_lines(lock, "env") if line]
+    at = lines.index("channels:") if "channels:" in lines else len(lines)
+    body = [*lines[:at], f"name: {lock.name or lock.target}", *lines[at:]]
+    if lock.variables:
+        body.append("variables:")
+        body.extend(f"  {key}: {json.dumps(value)}" for key, value in sorted(lock.variables.items()))
+    return _header(path, lock, usage) + "\n".join(body) + "\n"
+
+
+def render_explicit(path: Path, lock: TargetLock) -> str:
+    """The ``<target>-explicit.txt`` text for ``lock``."""
+    usage = ["", "Create the environment (conda half; pip lines follow as comments) with:",
+             f"  conda create -n NAME --file {path.as_posix()}", ""]  # fmt: skip
+    return _header(path, lock, usage) + "\n".join(_conda_lock_lines(lock, "explicit")) + "\n"
+
+
+def read_explicit(path: Path) -> TargetLock:
+    """Read an ``@EXPLICIT`` file (envtool's or any ``conda list --explicit --md5`` output)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        stamps = parse_header(text, str(path))
+    except LockFormatError:
+        stamps = {}
+    platform = ""
+    conda: list[CondaPackage] = []
+    pip: list[PipPackage] = []
+    seen_marker = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("# platform:"):
+            platform = line.split(":", 1)[1].strip()
+        elif line.startswith("# pip "):
+            pip.append(_pip_line(path, number, line[len("# pip ") :]))
+        elif line == "@EXPLICIT":
+            seen_marker = True
+        elif line and not line.startswith("#") and seen_marker:
+            conda.append(_conda_line(path, number, line))
+    if not seen_marker:
+        raise LockFormatError(str(path), "no @EXPLICIT line", "pass an explicit lock, a <target>.yml or a conda-lock file")
+    stamp = next(iter(stamps.values()), None)
+    channels = tuple(dict.fromkeys(c.channel for c in conda))
+    return TargetLock(
+        target=stamp.target if stamp else path.stem.removesuffix("-explicit"),
+        platform=platform or (stamp.platform if stamp else ""),
+        name="",
+        channels=channels,
+        conda=tuple(conda),
+        pip=tuple(pip),
+        input_hash=stamp.input_hash if stamp else "",
+        inputs=dict(stamp.inputs.inputs) if stamp else {},
+    )
+
+
+def _conda_line(path: Path, number: int, line: str) -> CondaPackage:
+    url, _, digest = line.partition("#")
+    if not digest:
+        raise LockFormatError(f"{path}:{number}", f"package {url.rsplit('/', 1)[-1]} has no hash", "re-lock: every line must end in #md5 or #sha256:HASH")
+    md5, sha256 = (digest, None) if not digest.startswith("sha256:") else ("", digest[len("sha256:") :])
+    filename = url.rsplit("/", 1)[-1]
+    stem = filename.removesuffix(".conda").removesuffix(".tar.bz2")
+    parts = stem.rsplit("-", 2)
+    if len(parts) != 3:
+        raise LockFormatError(f"{path}:{number}", f"cannot read name-version-build from {filename!r}", "use conda package file names")
+    return CondaPackage(parts[0], parts[1], parts[2], url, md5, sha256)
+
+
+def _pip_line(path: Path, number: int, req: str) -> PipPackage:
+    name, _, rest = req.partition(" @ ")
+    url, _, fragment = rest.partition("#")
+    if not fragment.startswith("sha256="):
+        raise LockFormatError(f"{path}:{number}", f"pip package {name.strip()} has no sha256", "re-lock: every pip line must end in #sha256=HASH")
+    sha = fragment[len("sha256=") :]
+    filename = url.rsplit("/", 1)[-1]
+    version = filename.split("-")[1] if filename.count("-") >= 2 else ""
+    return PipPackage(name.strip(), version, url, sha, (sha,))
