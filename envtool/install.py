@@ -1,0 +1,598 @@
+"""Create an environment from a lock, atomically: conda half with rattler, pip half with uv.
+
+:func:`create_environment` builds the environment in a staging folder beside
+the destination (same file system), then renames it into place. Until that
+rename the destination is untouched, whatever fails (hash mismatch, network,
+missing package, full disk, Ctrl-C or SIGTERM), and the staging folder is
+removed. An existing environment is replaced only with ``force``, and then
+atomically too: the old one is renamed aside, the new one renamed in, and the
+old one deleted.
+
+Conda packages carry their build prefix inside text and binary files, which an
+installer rewrites to the environment's prefix. Rattler writes the *final*
+prefix while linking into the staging folder (``alternative_target_prefix``),
+so nothing refers to the staging path after the rename; the pip half is
+handled by :mod:`envtool.pip_install`.
+
+Packages come from the lock's canonical URLs, or from a mirror
+(:class:`~envtool.mirrors.MirrorMap`), and land in a package cache shared by
+all environments: ``$ENVTOOL_CACHE_DIR/pkgs`` when that variable is set, else
+rattler's own (``$RATTLER_CACHE_DIR/pkgs`` or ``~/.cache/rattler/cache/pkgs``).
+Every package is checked against the lock's sha256 (or md5 when the lock has
+no sha256) as it is downloaded; ``file://`` packages, which rattler reads
+without checking, are hashed here first.
+
+Environments named with ``-n NAME`` (or created from a target name) live in
+``<project root>/.envtool/envs/<name>``; the project root is the nearest folder
+holding ``environments/targets.yml``, else the current folder.
+
+>>> default_prefix("tf29-cpu", Path("/nowhere")).as_posix()
+'/nowhere/.envtool/envs/tf29-cpu'
+>>> build_number("py39h6a678d5_2"), build_number("0"), build_number("pyhd8ed1ab_")
+(2, 0, 0)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote, urlparse
+
+from envtool.errors import (
+    ConfigError,
+    EnvtoolError,
+    HashMismatchError,
+    InstallError,
+    LockFormatError,
+)
+from envtool.mirrors import MirrorMap
+from envtool.model import CondaPackage, TargetLock
+
+if TYPE_CHECKING:
+    import rattler
+
+CACHE_ENV_VAR = "ENVTOOL_CACHE_DIR"
+ENVS_DIR = Path(".envtool") / "envs"
+#: Written into every environment envtool creates, so ``envtool verify PREFIX`` finds its lock.
+MARKER = Path("conda-meta") / "envtool"
+_INDEX_KEYS = ("build_number", "noarch", "license", "license_family", "timestamp", "constrains",
+               "track_features", "features", "arch", "platform")  # fmt: skip
+
+
+class InstallProgress(Protocol):
+    """Receives progress from :func:`create_environment`; the CLI draws it.
+
+    Phases: ``"fetch"`` (conda packages into the cache, downloaded or already
+    there), ``"link"`` (conda packages into the environment) and ``"pip"``.
+    Calls may come from several threads at once.
+    """
+
+    def begin(self, phase: str, total: int) -> None:
+        """A phase starts with ``total`` items."""
+
+    def advance(self, phase: str, item: str) -> None:
+        """One item (a package name) of a phase is done."""
+
+    def end(self, phase: str) -> None:
+        """A phase is over."""
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    """What :func:`create_environment` needs: the lock, where to put it, and how.
+
+    ``cache_dir`` is envtool's cache root (conda packages in ``pkgs/``, uv's
+    cache in ``uv/``); ``None`` means ``$ENVTOOL_CACHE_DIR`` or the tools'
+    own defaults. ``lock_path`` is recorded in the environment for ``verify``.
+    """
+
+    lock: TargetLock
+    prefix: Path
+    force: bool = False
+    offline: bool = False
+    mirrors: MirrorMap = field(default_factory=MirrorMap)
+    cache_dir: Path | None = None
+    progress: InstallProgress | None = None
+    lock_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """What was created: the prefix, package counts, downloads and the time it took."""
+
+    prefix: Path
+    target: str
+    platform: str
+    conda_packages: int
+    pip_packages: int
+    downloaded: int
+    replaced: bool
+    seconds: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--json`` summary."""
+        return {
+            "prefix": str(self.prefix), "target": self.target, "platform": self.platform,
+            "conda_packages": self.conda_packages, "pip_packages": self.pip_packages,
+            "downloaded": self.downloaded, "replaced": self.replaced, "seconds": round(self.seconds, 3),
+        }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- choosing lock and prefix
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder holding ``environments/targets.yml``, else ``start``."""
+    from envtool.targets import find_manifest
+
+    try:
+        return find_manifest(start).parent.parent
+    except EnvtoolError:
+        return start.resolve()
+
+
+def default_prefix(name: str, root: Path) -> Path:
+    """Where ``-n NAME`` puts an environment: ``<root>/.envtool/envs/<name>``."""
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise ConfigError("-n/--name", f"invalid environment name {name!r}", "use a plain name such as tf29-cpu, or -p PATH")
+    return root / ENVS_DIR / name
+
+
+def host_platform() -> str:
+    """The conda platform of this machine (``linux-64``, ``osx-arm64``, ...)."""
+    import rattler
+
+    return str(rattler.Platform.current())
+
+
+def lock_path_for(target_or_file: str, cwd: Path) -> Path:
+    """The lock file an argument names: an existing file, else ``<root>/locks/<target>.yml``."""
+    given = Path(target_or_file)
+    if given.is_file():
+        return given
+    if given.suffix in (".yml", ".yaml", ".txt") or "/" in target_or_file:
+        raise LockFormatError(target_or_file, "lock file not found", "check the path, or pass a target name")
+    path = project_root(cwd) / "locks" / f"{target_or_file}.yml"
+    if not path.is_file():
+        raise LockFormatError(str(path), f"no lock for target {target_or_file!r}", f"run 'envtool lock -t {target_or_file}' first, or pass a lock file")
+    return path
+
+
+def select_lock(locks: Sequence[TargetLock], origin: str, platform: str, target: str | None = None) -> TargetLock:
+    """The lock for ``platform`` (and ``target`` when a file holds several); refuse others.
+
+    >>> lk = TargetLock("cpu", "osx-arm64", "", (), ())
+    >>> select_lock([lk], "a-lock.yml", "linux-64")
+    Traceback (most recent call last):
+    ...
+    envtool.errors.InstallError: a-lock.yml: lock is for osx-arm64, this machine is linux-64; create it on a osx-arm64 machine, or lock a target for linux-64
+    """
+    fitting = [lk for lk in locks if lk.platform == platform]
+    if target is not None and len(fitting) > 1:
+        fitting = [lk for lk in fitting if lk.target == target] or fitting
+    if not fitting:
+        found = ", ".join(sorted({lk.platform or "no platform" for lk in locks})) or "no platform"
+        raise InstallError(origin, f"lock is for {found}, this machine is {platform}", f"create it on a {found} machine, or lock a target for {platform}")
+    return fitting[0]
+
+
+def cache_root(explicit: Path | None = None) -> Path | None:
+    """Envtool's cache root: ``explicit``, else ``$ENVTOOL_CACHE_DIR``, else ``None`` (tool defaults)."""
+    if explicit is not None:
+        return explicit
+    value = os.environ.get(CACHE_ENV_VAR)
+    return Path(value) if value else None
+
+
+def package_cache_dir(root: Path | None) -> Path:
+    """Where conda packages are cached: ``<root>/pkgs``, else rattler's default package cache."""
+    if root is not None:
+        return root / "pkgs"
+    if os.environ.get("RATTLER_CACHE_DIR"):
+        return Path(os.environ["RATTLER_CACHE_DIR"]) / "pkgs"
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "rattler" / "cache" / "pkgs"
+
+
+# --------------------------------------------------------------------------- create
+
+
+def create_environment(request: CreateRequest) -> CreateResult:
+    """Install ``request.lock`` at ``request.prefix``; the destination changes only on success.
+
+    Raises :class:`~envtool.errors.InstallError` (or its subclass
+    :class:`~envtool.errors.HashMismatchError`) naming the file or URL, the
+    value and the fix; ``KeyboardInterrupt`` passes through after clean-up.
+    """
+    from envtool import activation, pip_install
+
+    started = time.perf_counter()
+    lock = request.lock
+    final = Path(os.path.abspath(request.prefix))
+    select_lock([lock], lock.target or str(final), host_platform())
+    _check_destination(final, request.force)
+    root = cache_root(request.cache_dir)
+    pkgs_dir = package_cache_dir(root)
+    records = conda_records(lock, request.mirrors)
+    _check_sources(lock, records, pkgs_dir, request.offline)
+    with _staging(final) as staging:
+        downloaded = _link_conda(lock, records, staging, final, pkgs_dir, request.progress)
+        _finish_conda_meta(staging, lock)
+        if lock.pip:
+            pip_install.install_wheels(
+                pip_install.PipInstall(
+                    packages=lock.pip, staging=staging, final=final, platform=lock.platform,
+                    mirrors=request.mirrors, offline=request.offline,
+                    cache_dir=root / "uv" if root is not None else None,
+                ),
+                request.progress,
+            )  # fmt: skip
+        activation.write_variables(staging, lock.variables, lock.platform)
+        _write_marker(staging, request)
+        replaced = _swap_into_place(staging, final)
+    return CreateResult(
+        prefix=final, target=lock.target, platform=lock.platform, conda_packages=len(lock.conda),
+        pip_packages=len(lock.pip), downloaded=downloaded, replaced=replaced,
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def is_environment(path: Path) -> bool:
+    """Whether ``path`` looks like a conda environment (it has ``conda-meta/``)."""
+    return (path / "conda-meta").is_dir()
+
+
+def _check_destination(final: Path, force: bool) -> None:
+    if final.is_file() or final.is_symlink():
+        raise InstallError(str(final), "exists and is not a folder", "choose another -p PREFIX")
+    if not final.is_dir() or not any(final.iterdir()):
+        return
+    if not is_environment(final):
+        raise InstallError(str(final), "exists, is not empty and is not an environment (no conda-meta/)", "choose another -p PREFIX; envtool never deletes other folders")
+    if not force:
+        raise InstallError(str(final), "an environment already exists here", "pass --force to replace it, or choose another -p PREFIX / -n NAME")
+
+
+# --------------------------------------------------------------------------- the conda half
+
+
+def build_number(build: str) -> int:
+    """The build number conda encodes at the end of a build string (0 if none)."""
+    match = re.search(r"(?:^|_)(\d+)$", build)
+    return int(match.group(1)) if match else 0
+
+
+def conda_records(lock: TargetLock, mirrors: MirrorMap) -> list[rattler.RepoDataRecord]:
+    """Rattler records for the lock's conda packages, downloading from ``mirrors`` where given."""
+    from rattler import BuildString, PackageRecord, RepoDataRecord
+
+    records = []
+    for pkg in lock.conda:
+        md5, sha256 = _hash_bytes(lock, pkg)
+        record = PackageRecord(
+            name=pkg.name, version=pkg.version, build=BuildString(pkg.build),
+            build_number=build_number(pkg.build), subdir=pkg.subdir, depends=list(pkg.depends),
+            md5=md5, sha256=sha256,
+        )  # fmt: skip
+        records.append(RepoDataRecord(record, pkg.filename, mirrors.to_mirror(pkg.url), pkg.channel))
+    return records
+
+
+def _hash_bytes(lock: TargetLock, pkg: CondaPackage) -> tuple[bytes | None, bytes | None]:
+    where = f"lock of target {lock.target!r}"
+    if not pkg.md5 and not pkg.sha256:
+        raise LockFormatError(where, f"conda package {pkg.filename} has no md5 or sha256", "re-lock with 'envtool lock --force'; envtool installs nothing it cannot check")
+    try:
+        return (bytes.fromhex(pkg.md5) if pkg.md5 else None, bytes.fromhex(pkg.sha256) if pkg.sha256 else None)
+    except ValueError:
+        raise LockFormatError(where, f"conda package {pkg.filename} has a malformed hash", "re-lock with 'envtool lock --force'") from None
+
+
+def _check_sources(lock: TargetLock, records: Sequence[rattler.RepoDataRecord], pkgs_dir: Path, offline: bool) -> None:
+    """Refuse what rattler would not check: uncached packages offline, and unchecked ``file://`` reads."""
+    local = [(p, r) for p, r in zip(lock.conda, records, strict=True) if r.url.startswith("file:")]
+    if not offline and not local:
+        return
+    from rattler import PackageCache
+
+    index = _run(PackageCache(pkgs_dir).index())
+    if offline:
+        missing = [r.file_name for r in records if not index.contains_record(r) and not r.url.startswith("file:")]
+        if missing:
+            raise InstallError(str(pkgs_dir), f"{len(missing)} package(s) are not in the cache, e.g. {missing[0]}", "run once without --offline to fill the cache, or use a file:// --mirror")
+    todo = [(p, r) for p, r in local if not index.contains_record(r)]
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        for problem in pool.map(lambda pr: _check_local_file(*pr), todo):
+            if problem is not None:
+                raise problem
+
+
+def _check_local_file(pkg: CondaPackage, record: rattler.RepoDataRecord) -> EnvtoolError | None:
+    path = Path(unquote(urlparse(record.url).path))
+    if sys.platform == "win32" and re.match(r"^/[A-Za-z]:", str(path)):  # pragma: no cover
+        path = Path(str(path)[1:])
+    md5, sha256 = hashlib.md5(), hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                md5.update(chunk)
+                sha256.update(chunk)
+    except FileNotFoundError:
+        return InstallError(record.url, f"package {pkg.filename} not found", "check that the channel or --mirror holds it; re-lock if it was removed")
+    except OSError as exc:
+        return InstallError(record.url, f"cannot read package {pkg.filename} ({exc.strerror})", "check the mirror folder's permissions")
+    if pkg.sha256 and sha256.hexdigest() != pkg.sha256.lower():
+        return _mismatch(record.url, "sha256", sha256.hexdigest(), pkg.sha256)
+    if pkg.md5 and md5.hexdigest() != pkg.md5.lower():
+        return _mismatch(record.url, "md5", md5.hexdigest(), pkg.md5)
+    return None
+
+
+def _mismatch(url: str, kind: str, got: str, expected: str) -> HashMismatchError:
+    return HashMismatchError(url, f"{kind} is {got}, the lock says {expected}", "the file is corrupt or was changed; restore it on the channel/mirror, or re-lock if the change is intended")
+
+
+def _link_conda(
+    lock: TargetLock,
+    records: list[rattler.RepoDataRecord],
+    staging: Path,
+    final: Path,
+    pkgs_dir: Path,
+    progress: InstallProgress | None,
+) -> int:
+    """Fetch and link the conda half into ``staging`` with ``final`` written into files; return downloads."""
+    from rattler import Platform, install
+    from rattler.exceptions import InstallerError
+
+    reporter = _Reporter(progress, len(records)) if progress is not None else None
+    try:
+        _run(
+            install(
+                records, target_prefix=staging, alternative_target_prefix=final, cache_dir=pkgs_dir,
+                installed_packages=[], platform=Platform(lock.platform), execute_link_scripts=False,
+                show_progress=False,  # rattler's own bars crash the interpreter at exit now and then
+                reporter=reporter,
+            )
+        )  # fmt: skip
+    except InstallerError as exc:
+        raise installer_error(str(exc), records, final) from None
+    finally:
+        if reporter is not None:
+            reporter.close()
+    return reporter.downloads if reporter is not None else 0
+
+
+def installer_error(message: str, records: Sequence[rattler.RepoDataRecord], final: Path) -> InstallError:
+    """Turn rattler's multi-line installer error into one envtool error naming URL, value and fix.
+
+    >>> installer_error("failed to fetch a-1-0.conda\\nCaused by: HTTP status client error (404 Not Found) for url (http://m/a-1-0.conda)", [], Path("/env"))
+    InstallError('http://m/a-1-0.conda: not found (HTTP 404); check that the channel or --mirror holds it; re-lock if the channel removed it')
+    """
+    causes = [line.removeprefix("Caused by:").strip() for line in message.splitlines() if line.strip()]
+    last = causes[-1] if causes else message
+    fetched = re.search(r"failed to fetch (\S+)", message)
+    url = next((r.url for r in records if fetched and r.file_name == fetched.group(1)), fetched.group(1) if fetched else str(final))
+    if found := re.search(r"for url \((\S+)\)", message):
+        url = found.group(1)
+    if mismatch := re.search(r"hash mismatch when extracting (\S+) to .*?: expected (\w+), got (\w+)", message):
+        kind = "sha256" if len(mismatch.group(2)) == 64 else "md5"
+        return _mismatch(mismatch.group(1), kind, mismatch.group(3), mismatch.group(2))
+    if status := re.search(r"HTTP status (?:client|server) error \((\d+)[^)]*\)", message):
+        if status.group(1) == "404":
+            return InstallError(url, "not found (HTTP 404)", "check that the channel or --mirror holds it; re-lock if the channel removed it")
+        return InstallError(url, f"download failed (HTTP {status.group(1)})", "check the channel or --mirror, then retry")
+    if re.search(r"No space left on device|os error 28", message):
+        return InstallError(str(final.parent), "no space left on device", "free some space, or choose another -p PREFIX")
+    if re.search(r"Permission denied|Read-only file system|os error (13|30)", message):
+        return InstallError(str(final.parent), f"cannot write ({last})", "choose a writable -p PREFIX")
+    if re.search(r"error sending request|connect|dns error|timed out", message, re.I):
+        return InstallError(url, f"cannot download ({last})", "check your network or --mirror; --offline works only from a warm cache")
+    if fetched:
+        return InstallError(url, f"unreadable package ({last})", "the file is damaged; restore it on the channel/mirror or clear it from the cache")
+    return InstallError(str(final), f"installing the conda packages failed ({last})", "re-run with 'envtool -v' for details")
+
+
+def _finish_conda_meta(staging: Path, lock: TargetLock) -> None:
+    """Make ``conda-meta`` records look like conda's: canonical URLs, and the package's own metadata.
+
+    Rattler writes what it was given: the mirror URL, and only the fields a
+    lock holds. The package's ``info/index.json`` (in the cache) adds
+    ``noarch``, ``build_number``, ``license``... which conda uses later.
+    """
+    by_file = {pkg.filename: pkg for pkg in lock.conda}
+    for path in (staging / "conda-meta").glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pkg = by_file.get(str(data.get("fn", "")))
+        if pkg is None:
+            continue
+        data["url"], data["channel"] = pkg.url, pkg.channel
+        extracted = data.get("extracted_package_dir")
+        index_path = Path(extracted) / "info" / "index.json" if extracted else None
+        if index_path is not None and index_path.is_file():
+            index = json.loads(index_path.read_text(encoding="utf-8"))
+            data.update({k: index[k] for k in _INDEX_KEYS if k in index})
+        path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+
+
+class _Reporter:
+    """Rattler's installer callbacks, forwarded to an :class:`InstallProgress` as package names."""
+
+    def __init__(self, progress: InstallProgress, total: int) -> None:
+        self._progress = progress
+        self._total = total
+        self._names: dict[int, str] = {}
+        self._linking = False
+        self.downloads = 0
+        progress.begin("fetch", total)
+
+    def on_populate_cache_start(self, operation: int, package_name: str) -> int:
+        self._names[operation] = package_name
+        return operation
+
+    def on_download_start(self, cache_entry: int) -> int:
+        self.downloads += 1
+        return cache_entry
+
+    def on_populate_cache_complete(self, cache_entry: int) -> None:
+        self._progress.advance("fetch", self._names.get(cache_entry, "?"))
+
+    def on_link_start(self, operation: int, package_name: str) -> int:
+        if not self._linking:
+            self._linking = True
+            self._progress.begin("link", self._total)
+        self._names[operation] = package_name
+        return operation
+
+    def on_link_complete(self, index: int) -> None:
+        self._progress.advance("link", self._names.get(index, "?"))
+
+    def close(self) -> None:
+        self._progress.end("fetch")
+        if self._linking:
+            self._progress.end("link")
+
+    def __getattr__(self, name: str) -> Any:
+        """Every other rattler callback: ignore it (and return a token where one is wanted)."""
+        if name.startswith("on_"):
+            return lambda *args: 0
+        raise AttributeError(name)
+
+
+def _run(coro: Any) -> Any:
+    """Run a rattler coroutine to completion from synchronous code (even under a running loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # pragma: no cover - only inside async callers
+        return pool.submit(asyncio.run, coro).result()
+
+
+# --------------------------------------------------------------------------- staging and swapping
+
+
+@contextlib.contextmanager
+def _staging(final: Path) -> Iterator[Path]:
+    """A fresh folder beside ``final``; removed (with any parents made for it) unless renamed away."""
+    made = _make_parents(final.parent)
+    staging = final.parent / f".{final.name}.envtool-new-{secrets.token_hex(4)}"
+    try:
+        staging.mkdir()
+    except OSError as exc:
+        _remove_made(made)
+        raise InstallError(str(final.parent), f"cannot create the environment here ({exc.strerror})", "choose a writable -p PREFIX") from None
+    try:
+        yield staging
+    except BaseException:
+        with _signals_held():
+            _remove_tree(staging)
+            _remove_made(made)
+        raise
+
+
+def _make_parents(parent: Path) -> list[Path]:
+    missing = [p for p in (parent, *parent.parents) if not p.exists()]
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _remove_made(missing)
+        raise InstallError(str(parent), f"cannot create the folder ({exc.strerror})", "choose a writable -p PREFIX") from None
+    return missing
+
+
+def _remove_made(made: Sequence[Path]) -> None:
+    for folder in made:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete ``path``; retried, since rattler's worker threads may still write just after a cancel."""
+    for attempt in range(20):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            time.sleep(0.05 if attempt == 0 else 0)
+            if not path.exists():
+                return
+        time.sleep(0.05)
+
+
+def _swap_into_place(staging: Path, final: Path) -> bool:
+    """Rename ``staging`` to ``final`` (an old environment there goes aside, then away)."""
+    with _signals_held():
+        old: Path | None = None
+        if final.is_dir() and any(final.iterdir()):
+            old = final.parent / f".{final.name}.envtool-old-{secrets.token_hex(4)}"
+            os.rename(final, old)
+        elif final.is_dir():
+            final.rmdir()
+        try:
+            os.rename(staging, final)
+        except OSError as exc:
+            if old is not None:
+                os.rename(old, final)
+            raise InstallError(str(final), f"cannot move the new environment into place ({exc.strerror})", "check that nothing else writes there, then retry") from None
+        if old is not None:
+            _remove_tree(old)
+    return old is not None
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM back while a short critical section runs, then deliver them.
+
+    Python-level handlers rather than a signal mask: rattler's threads would
+    still receive a masked signal and Python would run the handler anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    signals = [signal.SIGINT, signal.SIGTERM]
+    previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if held:
+            signal.raise_signal(held[0])
+
+
+def _write_marker(staging: Path, request: CreateRequest) -> None:
+    lock = request.lock
+    data = {
+        "lock": str(request.lock_path.resolve()) if request.lock_path is not None else None,
+        "target": lock.target, "platform": lock.platform, "input_hash": lock.input_hash,
+    }  # fmt: skip
+    (staging / MARKER).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def read_marker(prefix: Path) -> dict[str, Any]:
+    """What :func:`create_environment` recorded in ``prefix`` (empty if envtool did not create it)."""
+    path = prefix / MARKER
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

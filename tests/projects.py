@@ -1,0 +1,87 @@
+"""Building small envtool projects (manifest + specs) inside a test's tmp_path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.factories import channel_url, index_channel, make_conda_package, make_python_package, make_wheel
+
+ENVTOOL = str(Path(sys.executable).parent / "envtool")
+
+
+def write_project(root: Path, targets: Mapping[str, Any], specs: Mapping[str, Any], **top: Any) -> Path:
+    """Write ``environments/targets.yml`` and the spec files; return the manifest path."""
+    env = root / "environments"
+    env.mkdir(parents=True, exist_ok=True)
+    for name, content in specs.items():
+        text = content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
+        (env / name).write_text(text)
+    manifest = {"version": 1, **top, "targets": dict(targets)}
+    path = env / "targets.yml"
+    path.write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return path
+
+
+def tf_channel(root: Path) -> Path:
+    """A tiny channel shaped like conda-forge's TensorFlow: a CUDA and a CPU build of one version.
+
+    The CUDA build has the higher build number, so the solver prefers it
+    whenever the target's virtual packages allow it (``__cuda``).
+    """
+    ch = root / "channel"
+    make_python_package(ch, "3.9.13")
+    for version in ("1.23.5", "2.0.0"):
+        make_conda_package(ch, "numpy", version, "py39_0", depends=["python >=3.9,<3.10"])
+    make_conda_package(ch, "cudatoolkit", "11.2.2", "h0", depends=["__cuda >=11.2"])
+    make_conda_package(ch, "cudnn", "8.4.1", "h0", depends=["cudatoolkit 11.2.*"])
+    make_conda_package(ch, "tensorflow", "2.9.1", "cuda112py39_1", build_number=1,
+                       depends=["python >=3.9,<3.10", "numpy >=1.20", "cudatoolkit 11.2.*", "cudnn 8.*", "__cuda"])  # fmt: skip
+    make_conda_package(ch, "tensorflow", "2.9.1", "cpu_py39_0", depends=["python >=3.9,<3.10", "numpy >=1.20"])
+    make_conda_package(ch, "pip", "23.0", "pyhd8ed1ab_0", noarch="python", depends=["python >=3.7"])
+    index_channel(ch)
+    return ch
+
+
+def tf_project(root: Path, channel: Path, **top: Any) -> Path:
+    """A CPU and a GPU target over :func:`tf_channel`, sharing a base spec."""
+    return write_project(
+        root,
+        {
+            "cpu": {"platform": "linux-64", "specs": ["base.yml"]},
+            "gpu": {"platform": "linux-64", "specs": ["base.yml", "gpu.yml"], "virtual-packages": ["__cuda=11.2.2"], "lockfile": "gpu"},
+        },
+        {
+            "base.yml": {"name": "tf", "channels": [channel_url(channel)], "dependencies": ["python=3.9", "tensorflow=2.9", "numpy<2"]},
+            "gpu.yml": {"dependencies": ["cudatoolkit=11.2", "cudnn=8"], "variables": {"TF_FORCE_GPU_ALLOW_GROWTH": "true"}},
+        },
+        **top,
+    )
+
+
+def wheels(root: Path) -> Path:
+    """A find-links folder: ``tinypkg`` (needs ``tinydep`` and numpy) and a numpy matching the conda one."""
+    folder = root / "wheels"
+    make_wheel(folder, "tinypkg", "1.0", requires=["tinydep>=1", "numpy>=1.20"])
+    make_wheel(folder, "tinydep", "1.1")
+    make_wheel(folder, "tinydep", "0.9")
+    make_wheel(folder, "numpy", "1.23.5")
+    return folder
+
+
+def envtool(*args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the real ``envtool`` console script."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([ENVTOOL, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def lock_files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root/locks`` by name, as bytes."""
+    folder = root / "locks"
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
