@@ -213,9 +213,7 @@ def uv_error(request: PipRequest, stderr: str) -> Exception:
     flat = re.sub(r"\s+", " ", text).strip()
     where = ", ".join(sorted({dep.origin.rsplit(":", 1)[0] for dep in request.requirements}))
     platform = f"{request.target.platform} (target {request.target.name!r}, Python {request.python_version})"
-    wheel = re.search(r"([A-Za-z0-9_.\-]+)(?:==|\s)[^\s]*\s+has no wheels with a matching (platform tag|Python)", flat)
-    if wheel is None:
-        wheel = re.search(r"([A-Za-z0-9_.\-]+)\S*\s+has no (?:usable )?wheels", flat)
+    wheel = re.search(r"([A-Za-z0-9][A-Za-z0-9_.\-]*)(?:[=<>!~]=?\S*)? has no (?:usable )?wheels", flat)
     if wheel is not None:
         return PypiError(where, f"pip requirement {wheel.group(1)} has no wheel for {platform}", "pin a version that ships wheels for this platform, or take it from conda")
     if re.search(r"(Failed to fetch|error sending request|Could not connect|dns error|connection refused|tcp connect)", flat, re.I):
