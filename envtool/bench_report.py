@@ -21,7 +21,7 @@ from typing import Any
 
 from envtool.bench_host import HostFacts
 from envtool.bench_results import BenchResult, Comparison, speedups
-from envtool.bench_suite import SuiteRun
+from envtool.bench_suite import SuiteRun, group_skips
 
 # The keys of a result's extra_info that describe the environment, not the workload.
 TF_FACT_KEYS = (
@@ -217,7 +217,8 @@ def markdown_report(
         )
     if ctx.run.skips:
         lines += ["", "## Skipped", ""]
-        lines += [f"- {s.count} x `{s.location}`: {s.reason}" for s in ctx.run.skips]
+        for reason, count, where in group_skips(ctx.run.skips):
+            lines.append(f"- {count} x {reason} ({', '.join(f'`{w}`' for w in where)})")
     if ctx.run.failures:
         lines += ["", "## Failed", ""]
         lines += [f"- `{failure}`" for failure in ctx.run.failures]

@@ -107,6 +107,19 @@ def parse_skips(lines: Iterable[str]) -> tuple[Skip, ...]:
     return tuple(skips)
 
 
+def group_skips(skips: Iterable[Skip]) -> list[tuple[str, int, tuple[str, ...]]]:
+    """Skips grouped by reason: ``(reason, how many, where)``, in first-seen order.
+
+    >>> group_skips([Skip("a.py:1", "no GPU", 1), Skip("b.py:2", "no GPU", 3)])
+    [('no GPU', 4, ('a.py:1', 'b.py:2'))]
+    """
+    groups: dict[str, tuple[int, tuple[str, ...]]] = {}
+    for skip in skips:
+        count, where = groups.get(skip.reason, (0, ()))
+        groups[skip.reason] = (count + skip.count, (*where, skip.location))
+    return [(reason, count, where) for reason, (count, where) in groups.items()]
+
+
 def parse_failures(lines: Iterable[str]) -> tuple[str, ...]:
     """The ``FAILED``/``ERROR`` lines of pytest's short summary, without the keyword."""
     failures = []

@@ -129,11 +129,12 @@ class CreateResult:
         return {
             "prefix": str(self.prefix), "target": self.target, "platform": self.platform,
             "conda_packages": self.conda_packages, "pip_packages": self.pip_packages,
-            "downloaded": self.downloaded, "replaced": self.replaced, "seconds": round(self.seconds, 3),
+            "downloaded": self.downloaded, "replaced": self.replaced,
+            "seconds": round(self.seconds, 3),
         }  # fmt: skip
 
 
-# --------------------------------------------------------------------------- choosing lock and prefix
+# ------------------------------------------------------------------ choosing lock and prefix
 
 
 def project_root(start: Path) -> Path:
@@ -149,7 +150,11 @@ def project_root(start: Path) -> Path:
 def default_prefix(name: str, root: Path) -> Path:
     """Where ``-n NAME`` puts an environment: ``<root>/.envtool/envs/<name>``."""
     if not name or "/" in name or "\\" in name or name in (".", ".."):
-        raise ConfigError("-n/--name", f"invalid environment name {name!r}", "use a plain name such as tf29-cpu, or -p PATH")
+        raise ConfigError(
+            "-n/--name",
+            f"invalid environment name {name!r}",
+            "use a plain name such as tf29-cpu, or -p PATH",
+        )
     return root / ENVS_DIR / name
 
 
@@ -166,33 +171,46 @@ def lock_path_for(target_or_file: str, cwd: Path) -> Path:
     if given.is_file():
         return given
     if given.suffix in (".yml", ".yaml", ".txt") or "/" in target_or_file:
-        raise LockFormatError(target_or_file, "lock file not found", "check the path, or pass a target name")
+        raise LockFormatError(
+            target_or_file, "lock file not found", "check the path, or pass a target name"
+        )
     path = project_root(cwd) / "locks" / f"{target_or_file}.yml"
     if not path.is_file():
-        raise LockFormatError(str(path), f"no lock for target {target_or_file!r}", f"run 'envtool lock -t {target_or_file}' first, or pass a lock file")
+        raise LockFormatError(
+            str(path),
+            f"no lock for target {target_or_file!r}",
+            f"run 'envtool lock -t {target_or_file}' first, or pass a lock file",
+        )
     return path
 
 
-def select_lock(locks: Sequence[TargetLock], origin: str, platform: str, target: str | None = None) -> TargetLock:
+def select_lock(
+    locks: Sequence[TargetLock], origin: str, platform: str, target: str | None = None
+) -> TargetLock:
     """The lock for ``platform`` (and ``target`` when a file holds several); refuse others.
 
     >>> lk = TargetLock("cpu", "osx-arm64", "", (), ())
-    >>> select_lock([lk], "a-lock.yml", "linux-64")
-    Traceback (most recent call last):
-    ...
-    envtool.errors.InstallError: a-lock.yml: lock is for osx-arm64, this machine is linux-64; create it on a osx-arm64 machine, or lock a target for linux-64
+    >>> try:
+    ...     select_lock([lk], "a-lock.yml", "linux-64")
+    ... except InstallError as err:
+    ...     print(err.what)
+    lock is for osx-arm64, this machine is linux-64
     """
     fitting = [lk for lk in locks if lk.platform == platform]
     if target is not None and len(fitting) > 1:
         fitting = [lk for lk in fitting if lk.target == target] or fitting
     if not fitting:
         found = ", ".join(sorted({lk.platform or "no platform" for lk in locks})) or "no platform"
-        raise InstallError(origin, f"lock is for {found}, this machine is {platform}", f"create it on a {found} machine, or lock a target for {platform}")
+        raise InstallError(
+            origin,
+            f"lock is for {found}, this machine is {platform}",
+            f"create it on a {found} machine, or lock a target for {platform}",
+        )
     return fitting[0]
 
 
 def cache_root(explicit: Path | None = None) -> Path | None:
-    """Envtool's cache root: ``explicit``, else ``$ENVTOOL_CACHE_DIR``, else ``None`` (tool defaults)."""
+    """Envtool's cache root: ``explicit``, else ``$ENVTOOL_CACHE_DIR``, else ``None`` (defaults)."""
     if explicit is not None:
         return explicit
     value = os.environ.get(CACHE_ENV_VAR)
@@ -228,7 +246,7 @@ def create_environment(request: CreateRequest) -> CreateResult:
 
     started = time.perf_counter()
     lock = request.lock
-    final = Path(os.path.abspath(request.prefix))
+    final = Path(os.path.normpath(Path.cwd() / request.prefix))  # symlinks kept as written
     select_lock([lock], lock.target or str(final), host_platform())
     _check_destination(final, request.force)
     root = cache_root(request.cache_dir)
@@ -236,7 +254,14 @@ def create_environment(request: CreateRequest) -> CreateResult:
     records = conda_records(lock, request.mirrors)
     _check_sources(lock, records, pkgs_dir, request.offline)
     with _staging(final) as staging:
-        downloaded = _link_conda(lock, records, staging, final, pkgs_dir, request.progress)
+        downloaded = _link_conda(
+            lock=lock,
+            records=records,
+            staging=staging,
+            final=final,
+            pkgs_dir=pkgs_dir,
+            progress=request.progress,
+        )
         _finish_conda_meta(staging, lock)
         if lock.pip:
             pip_install.install_wheels(
@@ -268,9 +293,17 @@ def _check_destination(final: Path, force: bool) -> None:
     if not final.is_dir() or not any(final.iterdir()):
         return
     if not is_environment(final):
-        raise InstallError(str(final), "exists, is not empty and is not an environment (no conda-meta/)", "choose another -p PREFIX; envtool never deletes other folders")
+        raise InstallError(
+            str(final),
+            "exists, is not empty and is not an environment (no conda-meta/)",
+            "choose another -p PREFIX; envtool never deletes other folders",
+        )
     if not force:
-        raise InstallError(str(final), "an environment already exists here", "pass --force to replace it, or choose another -p PREFIX / -n NAME")
+        raise InstallError(
+            str(final),
+            "an environment already exists here",
+            "pass --force to replace it, or choose another -p PREFIX / -n NAME",
+        )
 
 
 # --------------------------------------------------------------------------- the conda half
@@ -294,22 +327,37 @@ def conda_records(lock: TargetLock, mirrors: MirrorMap) -> list[rattler.RepoData
             build_number=build_number(pkg.build), subdir=pkg.subdir, depends=list(pkg.depends),
             md5=md5, sha256=sha256,
         )  # fmt: skip
-        records.append(RepoDataRecord(record, pkg.filename, mirrors.to_mirror(pkg.url), pkg.channel))
+        records.append(
+            RepoDataRecord(record, pkg.filename, mirrors.to_mirror(pkg.url), pkg.channel)
+        )
     return records
 
 
 def _hash_bytes(lock: TargetLock, pkg: CondaPackage) -> tuple[bytes | None, bytes | None]:
     where = f"lock of target {lock.target!r}"
     if not pkg.md5 and not pkg.sha256:
-        raise LockFormatError(where, f"conda package {pkg.filename} has no md5 or sha256", "re-lock with 'envtool lock --force'; envtool installs nothing it cannot check")
+        raise LockFormatError(
+            where,
+            f"conda package {pkg.filename} has no md5 or sha256",
+            "re-lock with 'envtool lock --force'; envtool installs nothing it cannot check",
+        )
     try:
-        return (bytes.fromhex(pkg.md5) if pkg.md5 else None, bytes.fromhex(pkg.sha256) if pkg.sha256 else None)
+        return (
+            bytes.fromhex(pkg.md5) if pkg.md5 else None,
+            bytes.fromhex(pkg.sha256) if pkg.sha256 else None,
+        )
     except ValueError:
-        raise LockFormatError(where, f"conda package {pkg.filename} has a malformed hash", "re-lock with 'envtool lock --force'") from None
+        raise LockFormatError(
+            where,
+            f"conda package {pkg.filename} has a malformed hash",
+            "re-lock with 'envtool lock --force'",
+        ) from None
 
 
-def _check_sources(lock: TargetLock, records: Sequence[rattler.RepoDataRecord], pkgs_dir: Path, offline: bool) -> None:
-    """Refuse what rattler would not check: uncached packages offline, and unchecked ``file://`` reads."""
+def _check_sources(
+    lock: TargetLock, records: Sequence[rattler.RepoDataRecord], pkgs_dir: Path, offline: bool
+) -> None:
+    """Refuse what rattler would not check: uncached packages offline, ``file://`` hashes."""
     local = [(p, r) for p, r in zip(lock.conda, records, strict=True) if r.url.startswith("file:")]
     if not offline and not local:
         return
@@ -317,9 +365,17 @@ def _check_sources(lock: TargetLock, records: Sequence[rattler.RepoDataRecord], 
 
     index = _run(PackageCache(pkgs_dir).index())
     if offline:
-        missing = [r.file_name for r in records if not index.contains_record(r) and not r.url.startswith("file:")]
+        missing = [
+            r.file_name
+            for r in records
+            if not index.contains_record(r) and not r.url.startswith("file:")
+        ]
         if missing:
-            raise InstallError(str(pkgs_dir), f"{len(missing)} package(s) are not in the cache, e.g. {missing[0]}", "run once without --offline to fill the cache, or use a file:// --mirror")
+            raise InstallError(
+                str(pkgs_dir),
+                f"{len(missing)} package(s) are not in the cache, e.g. {missing[0]}",
+                "run once without --offline to fill the cache, or use a file:// --mirror",
+            )
     todo = [(p, r) for p, r in local if not index.contains_record(r)]
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         for problem in pool.map(lambda pr: _check_local_file(*pr), todo):
@@ -338,9 +394,17 @@ def _check_local_file(pkg: CondaPackage, record: rattler.RepoDataRecord) -> Envt
                 md5.update(chunk)
                 sha256.update(chunk)
     except FileNotFoundError:
-        return InstallError(record.url, f"package {pkg.filename} not found", "check that the channel or --mirror holds it; re-lock if it was removed")
+        return InstallError(
+            record.url,
+            f"package {pkg.filename} not found",
+            "check that the channel or --mirror holds it; re-lock if it was removed",
+        )
     except OSError as exc:
-        return InstallError(record.url, f"cannot read package {pkg.filename} ({exc.strerror})", "check the mirror folder's permissions")
+        return InstallError(
+            record.url,
+            f"cannot read package {pkg.filename} ({exc.strerror})",
+            "check the mirror folder's permissions",
+        )
     if pkg.sha256 and sha256.hexdigest() != pkg.sha256.lower():
         return _mismatch(record.url, "sha256", sha256.hexdigest(), pkg.sha256)
     if pkg.md5 and md5.hexdigest() != pkg.md5.lower():
@@ -349,10 +413,16 @@ def _check_local_file(pkg: CondaPackage, record: rattler.RepoDataRecord) -> Envt
 
 
 def _mismatch(url: str, kind: str, got: str, expected: str) -> HashMismatchError:
-    return HashMismatchError(url, f"{kind} is {got}, the lock says {expected}", "the file is corrupt or was changed; restore it on the channel/mirror, or re-lock if the change is intended")
+    return HashMismatchError(
+        url,
+        f"{kind} is {got}, the lock says {expected}",
+        "the file is corrupt or was changed; restore it on the channel/mirror, "
+        "or re-lock if the change is intended",
+    )
 
 
 def _link_conda(
+    *,
     lock: TargetLock,
     records: list[rattler.RepoDataRecord],
     staging: Path,
@@ -360,7 +430,7 @@ def _link_conda(
     pkgs_dir: Path,
     progress: InstallProgress | None,
 ) -> int:
-    """Fetch and link the conda half into ``staging`` with ``final`` written into files; return downloads."""
+    """Link the conda half into ``staging``, writing ``final`` into files; count downloads."""
     from rattler import Platform, install
     from rattler.exceptions import InstallerError
 
@@ -370,7 +440,7 @@ def _link_conda(
             install(
                 records, target_prefix=staging, alternative_target_prefix=final, cache_dir=pkgs_dir,
                 installed_packages=[], platform=Platform(lock.platform), execute_link_scripts=False,
-                show_progress=False,  # rattler's own bars crash the interpreter at exit now and then
+                show_progress=False,  # rattler's bars crash the interpreter at exit now and then
                 reporter=reporter,
             )
         )  # fmt: skip
@@ -382,38 +452,64 @@ def _link_conda(
     return reporter.downloads if reporter is not None else 0
 
 
-def installer_error(message: str, records: Sequence[rattler.RepoDataRecord], final: Path) -> InstallError:
-    """Turn rattler's multi-line installer error into one envtool error naming URL, value and fix.
+_NOT_FOUND_FIX = "check that the channel or --mirror holds it; re-lock if the channel removed it"
+# (pattern, where: "url" or "dir", what, fix); "{last}" is rattler's innermost cause
+_RULES: tuple[tuple[str, str, str, str], ...] = (
+    (r"No space left on device|os error 28", "dir", "no space left on device",
+     "free some space, or choose another -p PREFIX"),
+    (r"Permission denied|Read-only file system|os error (13|30)", "dir", "cannot write ({last})",
+     "choose a writable -p PREFIX"),
+    (r"error sending request|connect|dns error|timed out", "url", "cannot download ({last})",
+     "check your network or --mirror; --offline works only from a warm cache"),
+    (r"failed to fetch", "url", "unreadable package ({last})",
+     "the file is damaged; restore it on the channel/mirror"),
+)  # fmt: skip
 
-    >>> installer_error("failed to fetch a-1-0.conda\\nCaused by: HTTP status client error (404 Not Found) for url (http://m/a-1-0.conda)", [], Path("/env"))
-    InstallError('http://m/a-1-0.conda: not found (HTTP 404); check that the channel or --mirror holds it; re-lock if the channel removed it')
+
+def installer_error(
+    message: str, records: Sequence[rattler.RepoDataRecord], final: Path
+) -> InstallError:
+    """Turn rattler's multi-line installer error into one error naming URL, value and fix.
+
+    >>> err = installer_error("failed to fetch a-1-0.conda\\nCaused by: HTTP status client "
+    ...     "error (404 Not Found) for url (http://m/a-1-0.conda)", [], Path("/env"))
+    >>> err.where, err.what
+    ('http://m/a-1-0.conda', 'not found (HTTP 404)')
     """
-    causes = [line.removeprefix("Caused by:").strip() for line in message.splitlines() if line.strip()]
-    last = causes[-1] if causes else message
+    causes = [line.removeprefix("Caused by:").strip() for line in message.splitlines()]
+    last = next((c for c in reversed(causes) if c), message)
     fetched = re.search(r"failed to fetch (\S+)", message)
-    url = next((r.url for r in records if fetched and r.file_name == fetched.group(1)), fetched.group(1) if fetched else str(final))
+    name = fetched.group(1) if fetched else ""
+    url = next((r.url for r in records if r.file_name == name), name or str(final))
     if found := re.search(r"for url \((\S+)\)", message):
         url = found.group(1)
-    if mismatch := re.search(r"hash mismatch when extracting (\S+) to .*?: expected (\w+), got (\w+)", message):
+    mismatch = re.search(
+        r"hash mismatch when extracting (\S+) to .*?: expected (\w+), got (\w+)", message
+    )
+    if mismatch:
         kind = "sha256" if len(mismatch.group(2)) == 64 else "md5"
         return _mismatch(mismatch.group(1), kind, mismatch.group(3), mismatch.group(2))
     if status := re.search(r"HTTP status (?:client|server) error \((\d+)[^)]*\)", message):
         if status.group(1) == "404":
-            return InstallError(url, "not found (HTTP 404)", "check that the channel or --mirror holds it; re-lock if the channel removed it")
-        return InstallError(url, f"download failed (HTTP {status.group(1)})", "check the channel or --mirror, then retry")
-    if re.search(r"No space left on device|os error 28", message):
-        return InstallError(str(final.parent), "no space left on device", "free some space, or choose another -p PREFIX")
-    if re.search(r"Permission denied|Read-only file system|os error (13|30)", message):
-        return InstallError(str(final.parent), f"cannot write ({last})", "choose a writable -p PREFIX")
-    if re.search(r"error sending request|connect|dns error|timed out", message, re.I):
-        return InstallError(url, f"cannot download ({last})", "check your network or --mirror; --offline works only from a warm cache")
-    if fetched:
-        return InstallError(url, f"unreadable package ({last})", "the file is damaged; restore it on the channel/mirror or clear it from the cache")
-    return InstallError(str(final), f"installing the conda packages failed ({last})", "re-run with 'envtool -v' for details")
+            return InstallError(url, "not found (HTTP 404)", _NOT_FOUND_FIX)
+        return InstallError(
+            url,
+            f"download failed (HTTP {status.group(1)})",
+            "check the channel or --mirror, then retry",
+        )
+    for pattern, where, what, fix in _RULES:
+        if re.search(pattern, message, re.IGNORECASE):
+            place = url if where == "url" else str(final.parent)
+            return InstallError(place, what.format(last=last), fix)
+    return InstallError(
+        str(final),
+        f"installing the conda packages failed ({last})",
+        "re-run with 'envtool -v' for details",
+    )
 
 
 def _finish_conda_meta(staging: Path, lock: TargetLock) -> None:
-    """Make ``conda-meta`` records look like conda's: canonical URLs, and the package's own metadata.
+    """Make ``conda-meta`` records look like conda's: canonical URLs, the package's own metadata.
 
     Rattler writes what it was given: the mirror URL, and only the fields a
     lock holds. The package's ``info/index.json`` (in the cache) adds
@@ -493,14 +589,18 @@ def _run(coro: Any) -> Any:
 
 @contextlib.contextmanager
 def _staging(final: Path) -> Iterator[Path]:
-    """A fresh folder beside ``final``; removed (with any parents made for it) unless renamed away."""
+    """A fresh folder beside ``final``; removed (with parents made for it) unless renamed away."""
     made = _make_parents(final.parent)
     staging = final.parent / f".{final.name}.envtool-new-{secrets.token_hex(4)}"
     try:
         staging.mkdir()
     except OSError as exc:
         _remove_made(made)
-        raise InstallError(str(final.parent), f"cannot create the environment here ({exc.strerror})", "choose a writable -p PREFIX") from None
+        raise InstallError(
+            str(final.parent),
+            f"cannot create the environment here ({exc.strerror})",
+            "choose a writable -p PREFIX",
+        ) from None
     try:
         yield staging
     except BaseException:
@@ -516,7 +616,9 @@ def _make_parents(parent: Path) -> list[Path]:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _remove_made(missing)
-        raise InstallError(str(parent), f"cannot create the folder ({exc.strerror})", "choose a writable -p PREFIX") from None
+        raise InstallError(
+            str(parent), f"cannot create the folder ({exc.strerror})", "choose a writable -p PREFIX"
+        ) from None
     return missing
 
 
@@ -527,7 +629,7 @@ def _remove_made(made: Sequence[Path]) -> None:
 
 
 def _remove_tree(path: Path) -> None:
-    """Delete ``path``; retried, since rattler's worker threads may still write just after a cancel."""
+    """Delete ``path``; retried, as rattler's worker threads may still write just after a cancel."""
     for attempt in range(20):
         shutil.rmtree(path, ignore_errors=True)
         if not path.exists():
@@ -543,15 +645,19 @@ def _swap_into_place(staging: Path, final: Path) -> bool:
         old: Path | None = None
         if final.is_dir() and any(final.iterdir()):
             old = final.parent / f".{final.name}.envtool-old-{secrets.token_hex(4)}"
-            os.rename(final, old)
+            final.rename(old)
         elif final.is_dir():
             final.rmdir()
         try:
-            os.rename(staging, final)
+            staging.rename(final)
         except OSError as exc:
             if old is not None:
-                os.rename(old, final)
-            raise InstallError(str(final), f"cannot move the new environment into place ({exc.strerror})", "check that nothing else writes there, then retry") from None
+                old.rename(final)
+            raise InstallError(
+                str(final),
+                f"cannot move the new environment into place ({exc.strerror})",
+                "check that nothing else writes there, then retry",
+            ) from None
         if old is not None:
             _remove_tree(old)
     return old is not None
@@ -569,7 +675,9 @@ def _signals_held() -> Iterator[None]:
         return
     held: list[int] = []
     signals = [signal.SIGINT, signal.SIGTERM]
-    previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in signals}
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in signals
+    }
     try:
         yield
     finally:
@@ -589,7 +697,7 @@ def _write_marker(staging: Path, request: CreateRequest) -> None:
 
 
 def read_marker(prefix: Path) -> dict[str, Any]:
-    """What :func:`create_environment` recorded in ``prefix`` (empty if envtool did not create it)."""
+    """What :func:`create_environment` recorded in ``prefix`` (empty if envtool did not make it)."""
     path = prefix / MARKER
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

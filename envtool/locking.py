@@ -31,6 +31,7 @@ class TargetStatus:
     target: str
     fresh: bool
     reasons: tuple[str, ...] = ()
+    pending: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class LockResult:
     fresh: tuple[str, ...]
     files: tuple[Path, ...]
     seconds: dict[str, float]
+    pending: tuple[str, ...] = ()
 
 
 def lock_paths(lock_dir: Path, target: Target) -> dict[str, Path]:
@@ -69,8 +71,12 @@ def default_lock_dir(manifest: Manifest) -> Path:
     return manifest.root / "locks"
 
 
-def status(manifest: Manifest, target: Target, lock_dir: Path, specs: list[EnvSpec] | None = None) -> TargetStatus:
+def status(
+    manifest: Manifest, target: Target, lock_dir: Path, specs: list[EnvSpec] | None = None
+) -> TargetStatus:
     """Compare the headers of ``target``'s three lock files with its current inputs."""
+    if target.pending and not lock_paths(lock_dir, target)["env"].is_file():
+        return TargetStatus(target.name, True, (), target.pending)
     current = fingerprint(manifest, target, specs)
     reasons: list[str] = []
     for kind, path in lock_paths(lock_dir, target).items():
@@ -86,7 +92,9 @@ def status(manifest: Manifest, target: Target, lock_dir: Path, specs: list[EnvSp
     return TargetStatus(target.name, not reasons, tuple(dict.fromkeys(reasons)))
 
 
-def check(manifest_path: Path, names: Sequence[str] = (), lock_dir: Path | None = None) -> list[TargetStatus]:
+def check(
+    manifest_path: Path, names: Sequence[str] = (), lock_dir: Path | None = None
+) -> list[TargetStatus]:
     """The freshness of every selected target, without solving."""
     manifest = load_manifest(manifest_path)
     folder = lock_dir or default_lock_dir(manifest)
@@ -101,6 +109,8 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
     manifest = load_manifest(request.manifest)
     lock_dir = request.lock_dir or default_lock_dir(manifest)
     selected = manifest.select(request.targets)
+    pending = tuple(t.name for t in selected if t.pending and not request.targets)
+    selected = [t for t in selected if t.name not in pending]
     specs = {t.name: [load(p) for p in t.specs] for t in selected}
     to_solve: list[Target] = []
     fresh: list[str] = []
@@ -113,20 +123,29 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
         else:
             fresh.append(target.name)
     if not to_solve:
-        return LockResult((), tuple(fresh), (), {})
+        return LockResult((), tuple(fresh), (), {}, pending)
     kept = _kept_group_members(manifest, lock_dir, to_solve)
     for target in manifest.targets.values():
-        if target.name not in kept and target not in to_solve and any(t.lockfile == target.lockfile for t in to_solve):
+        if (
+            target.name not in kept
+            and not target.pending
+            and target not in to_solve
+            and any(t.lockfile == target.lockfile for t in to_solve)
+        ):
             to_solve.append(target)  # its group file is missing or unreadable: solve it too
             specs.setdefault(target.name, [load(p) for p in target.specs])
     solved, seconds = asyncio.run(_solve_all(manifest, to_solve, specs, request, say))
     files = _render_all(manifest, lock_dir, solved, kept)
     replace_all(files)
-    return LockResult(tuple(solved), tuple(fresh), tuple(files), seconds)
+    return LockResult(tuple(solved), tuple(fresh), tuple(files), seconds, pending)
 
 
 async def _solve_all(
-    manifest: Manifest, targets: list[Target], specs: dict[str, list[EnvSpec]], request: LockRequest, say: Progress
+    manifest: Manifest,
+    targets: list[Target],
+    specs: dict[str, list[EnvSpec]],
+    request: LockRequest,
+    say: Progress,
 ) -> tuple[list[TargetLock], dict[str, float]]:
     from envtool.solve import make_gateway
 
@@ -137,14 +156,23 @@ async def _solve_all(
         start = time.perf_counter()
         result = await solve_target(manifest, target, specs[target.name], request.mirrors, gateway)
         seconds[target.name] = time.perf_counter() - start
-        say(f"{target.name}: locked {len(result.conda)} conda + {len(result.pip)} pip packages ({seconds[target.name]:.2f}s)")
+        say(
+            f"{target.name}: locked {len(result.conda)} conda + {len(result.pip)} pip packages ({seconds[target.name]:.2f}s)"
+        )
         return result
 
-    results = await asyncio.gather(*(one(t) for t in targets))
-    return list(results), seconds
+    # Let every solve finish before raising: abandoning rattler's tasks mid-flight can crash
+    # the interpreter at exit, and the first error (in manifest order) is the one reported.
+    results = await asyncio.gather(*(one(t) for t in targets), return_exceptions=True)
+    for outcome in results:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return [r for r in results if isinstance(r, TargetLock)], seconds
 
 
-async def solve_target(manifest: Manifest, target: Target, specs: list[EnvSpec], mirrors: MirrorMap, gateway: object) -> TargetLock:
+async def solve_target(
+    manifest: Manifest, target: Target, specs: list[EnvSpec], mirrors: MirrorMap, gateway: object
+) -> TargetLock:
     """Solve one target: the conda half with rattler, then the pip half with uv."""
     from envtool.errors import SpecError
     from envtool.pypi import PipRequest, conda_python_packages, resolve_pip
@@ -157,8 +185,19 @@ async def solve_target(manifest: Manifest, target: Target, specs: list[EnvSpec],
     if spec.pip:
         python = python_version(conda)
         if python is None:
-            raise SpecError(spec.pip[0].origin, f"target {target.name!r} has pip requirements but no python in its conda dependencies", "add 'python=3.X' and 'pip' to dependencies")
-        pip_request = PipRequest(target, spec.pip, python, conda_python_packages(conda), manifest.pypi, manifest.path.parent)
+            raise SpecError(
+                spec.pip[0].origin,
+                f"target {target.name!r} has pip requirements but no python in its conda dependencies",
+                "add 'python=3.X' and 'pip' to dependencies",
+            )
+        pip_request = PipRequest(
+            target,
+            spec.pip,
+            python,
+            conda_python_packages(conda),
+            manifest.pypi,
+            manifest.path.parent,
+        )
         pip = await resolve_pip(pip_request)
     fp = fingerprint(manifest, target, specs)
     return TargetLock(
@@ -174,7 +213,9 @@ async def solve_target(manifest: Manifest, target: Target, specs: list[EnvSpec],
     )
 
 
-def _kept_group_members(manifest: Manifest, lock_dir: Path, to_solve: list[Target]) -> dict[str, TargetLock]:
+def _kept_group_members(
+    manifest: Manifest, lock_dir: Path, to_solve: list[Target]
+) -> dict[str, TargetLock]:
     """Locks of group members that are not re-solved, read back from their group file."""
     from envtool.lockfile import read_conda_lock
 
@@ -196,7 +237,9 @@ def _kept_group_members(manifest: Manifest, lock_dir: Path, to_solve: list[Targe
     return kept
 
 
-def _render_all(manifest: Manifest, lock_dir: Path, solved: list[TargetLock], kept: dict[str, TargetLock]) -> dict[Path, str]:
+def _render_all(
+    manifest: Manifest, lock_dir: Path, solved: list[TargetLock], kept: dict[str, TargetLock]
+) -> dict[Path, str]:
     from envtool.lockfile import conda_lock_sources, render_conda_lock
     from envtool.render import render_env_file, render_explicit
 
@@ -210,7 +253,9 @@ def _render_all(manifest: Manifest, lock_dir: Path, solved: list[TargetLock], ke
         members = [t for t in manifest.group(group) if t.name in by_name]
         path = lock_dir / f"{group}-lock.yml"
         sources = conda_lock_sources(lock_dir, [p for t in members for p in t.specs])
-        files[path] = render_conda_lock(_rel_path(manifest, path), [by_name[t.name] for t in members], sources)
+        files[path] = render_conda_lock(
+            _rel_path(manifest, path), [by_name[t.name] for t in members], sources
+        )
     return files
 
 

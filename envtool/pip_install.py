@@ -15,8 +15,10 @@ shebangs (and their ``RECORD`` hashes) to the final prefix before the staging
 folder is renamed into place; uv writes no other absolute paths for wheels.
 
 >>> from envtool.model import PipPackage
->>> print(requirements([PipPackage("tiny", "1.0", "https://files.example/tiny-1.0-py3-none-any.whl", "ab" * 32)], MirrorMap()), end="")
-tiny @ https://files.example/tiny-1.0-py3-none-any.whl --hash=sha256:abababababababababababababababababababababababababababababababab
+>>> wheel = PipPackage("tiny", "1.0", "https://files.example/tiny-1.0-py3-none-any.whl", "ab" * 32)
+>>> mirrors = MirrorMap({"https://files.example": "file:///srv/wheels"})
+>>> print(requirements([wheel], mirrors).replace("ab" * 32, "..."), end="")
+tiny @ file:///srv/wheels/tiny-1.0-py3-none-any.whl --hash=sha256:...
 """
 
 from __future__ import annotations
@@ -66,24 +68,30 @@ def python_path(prefix: Path, platform: str) -> Path:
 
 def requirements(packages: Sequence[PipPackage], mirrors: MirrorMap) -> str:
     """The requirements file: one ``name @ url --hash=sha256:...`` line per wheel."""
-    return "".join(f"{p.name} @ {mirrors.to_mirror(p.url)} --hash=sha256:{p.sha256}\n" for p in packages)
+    return "".join(
+        f"{p.name} @ {mirrors.to_mirror(p.url)} --hash=sha256:{p.sha256}\n" for p in packages
+    )
 
 
 def install_wheels(job: PipInstall, progress: InstallProgress | None = None) -> None:
-    """Install ``job.packages`` into ``job.staging`` with uv, then point their scripts at ``job.final``."""
+    """Install the wheels into ``job.staging`` with uv; point their scripts at ``job.final``."""
     from uv import find_uv_bin
 
     python = python_path(job.staging, job.platform)
     if not python.exists():
-        raise InstallError(str(python), "the lock has pip packages but its conda half installs no python", "add python to the spec and re-lock")
+        raise InstallError(
+            str(python),
+            "the lock has pip packages but its conda half installs no python",
+            "add python to the spec and re-lock",
+        )
     if progress is not None:
         progress.begin("pip", len(job.packages))
     with tempfile.TemporaryDirectory(prefix="envtool-pip-") as tmp:
         req = Path(tmp) / "requirements.txt"
         req.write_text(requirements(job.packages, job.mirrors), encoding="utf-8")
         command = [
-            find_uv_bin(), "pip", "install", "--python", str(python), "--require-hashes", "--no-deps",
-            "--no-index", "--no-build", "--no-progress", "-r", str(req),
+            find_uv_bin(), "pip", "install", "--python", str(python), "--require-hashes",
+            "--no-deps", "--no-index", "--no-build", "--no-progress", "-r", str(req),
         ]  # fmt: skip
         if job.offline:
             command.append("--offline")
@@ -101,28 +109,54 @@ def install_wheels(job: PipInstall, progress: InstallProgress | None = None) -> 
 
 
 def uv_error(stderr: str, job: PipInstall) -> InstallError:
-    """Turn uv's failure output into one envtool error naming the wheel URL, the value and the fix."""
+    """Turn uv's failure output into one error naming the wheel URL, the value and the fix."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", stderr)
     flat = re.sub(r"\s+", " ", text).strip()
     urls = [job.mirrors.to_mirror(p.url) for p in job.packages]
     url = next((u for u in urls if u in text), str(python_path(job.staging, job.platform)))
     if expected := re.search(r"Expected:? sha256:(\w+).*?Computed:? sha256:(\w+)", flat):
-        return HashMismatchError(url, f"sha256 is {expected.group(2)}, the lock says {expected.group(1)}", "the wheel is corrupt or was changed; restore it, or re-lock if the change is intended")
+        return HashMismatchError(
+            url,
+            f"sha256 is {expected.group(2)}, the lock says {expected.group(1)}",
+            "the wheel is corrupt or was changed; restore it, or re-lock if the change is intended",
+        )
     if re.search(r"Network connectivity is disabled|offline", flat, re.I):
-        return InstallError(url, "not in uv's cache, and --offline forbids downloading it", "run once without --offline to fill the cache")
+        return InstallError(
+            url,
+            "not in uv's cache, and --offline forbids downloading it",
+            "run once without --offline to fill the cache",
+        )
     if status := re.search(r"(404|403|410) [A-Za-z ]+", flat):
-        return InstallError(url, f"wheel not found ({status.group(0).strip()})", "check that the index or --mirror holds it; re-lock if it was removed")
+        return InstallError(
+            url,
+            f"wheel not found ({status.group(0).strip()})",
+            "check that the index or --mirror holds it; re-lock if it was removed",
+        )
     if re.search(r"No space left on device|os error 28", flat):
-        return InstallError(str(job.final.parent), "no space left on device", "free some space, or choose another -p PREFIX")
+        return InstallError(
+            str(job.final.parent),
+            "no space left on device",
+            "free some space, or choose another -p PREFIX",
+        )
     if re.search(r"error sending request|connect|dns error|timed out", flat, re.I):
-        return InstallError(url, f"cannot download the wheel ({flat[-200:]})", "check your network or --mirror; --offline works only from a warm cache")
+        return InstallError(
+            url,
+            f"cannot download the wheel ({flat[-200:]})",
+            "check your network or --mirror; --offline works only from a warm cache",
+        )
     detail = flat.split("error:", 1)[-1].strip()[:300] or "uv failed"
-    return InstallError(url, f"installing the pip packages failed ({detail})", "re-run with 'envtool -v' for details")
+    return InstallError(
+        url,
+        f"installing the pip packages failed ({detail})",
+        "re-run with 'envtool -v' for details",
+    )
 
 
 def site_packages(prefix: Path) -> list[Path]:
     """The environment's ``site-packages`` folders (``lib/pythonX.Y/...`` or ``Lib/...``)."""
-    found = sorted(p for p in prefix.glob("lib/python*/site-packages") if p.is_dir() and not p.is_symlink())
+    found = sorted(
+        p for p in prefix.glob("lib/python*/site-packages") if p.is_dir() and not p.is_symlink()
+    )
     windows = prefix / "Lib" / "site-packages"
     return found + ([windows] if windows.is_dir() else [])
 
@@ -139,7 +173,7 @@ def relocate_scripts(staging: Path, final: Path, names: set[str]) -> list[Path]:
     rewritten: list[Path] = []
     for site in site_packages(staging):
         for dist_info in site.glob("*.dist-info"):
-            if _normalize(dist_info.name.rsplit("-", 1)[0]) not in wanted:
+            if _normalize(dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0]) not in wanted:
                 continue
             record = dist_info / "RECORD"
             if not record.is_file():
@@ -152,7 +186,11 @@ def relocate_scripts(staging: Path, final: Path, names: set[str]) -> list[Path]:
                 path = Path(os.path.normpath(site / row[0]))
                 if _rewrite_shebang(path, old, new):
                     data = path.read_bytes()
-                    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+                    digest = (
+                        base64.urlsafe_b64encode(hashlib.sha256(data).digest())
+                        .rstrip(b"=")
+                        .decode()
+                    )
                     row[1:3] = [f"sha256={digest}", str(len(data))]
                     rewritten.append(path)
                     changed = True
@@ -178,7 +216,7 @@ def _rewrite_shebang(path: Path, old: bytes, new: bytes) -> bool:
         return False
     mode = path.stat().st_mode
     path.write_bytes(b"\n".join([top.replace(old, new), *lines[2:]]))
-    os.chmod(path, mode)
+    path.chmod(mode)
     return True
 
 

@@ -13,6 +13,13 @@ Targets are data, declared in a small manifest, ``environments/targets.yml``::
         specs: [tf29.yml, gpu.yml]    # composed in order, relative to the manifest
         virtual-packages: ["__cuda=11.2.2", "__glibc=2.17"]
         lockfile: tf29-gpu            # conda-lock file group (default: the target name)
+      win-gpu:
+        ...
+        pending: "cudnn 8.1 for win-64 is not on the channel yet"
+
+A ``pending`` target is declared but not yet lockable: ``envtool lock`` skips
+it unless it is named with ``--target`` (then the solver's reason is shown),
+and ``envtool check`` reports it without failing.
 
 A CPU target declares no ``__cuda``, so it can never receive CUDA builds; a GPU
 target declares one, so it locks on a machine without a GPU or driver.
@@ -41,7 +48,7 @@ MANIFEST_NAME = "targets.yml"
 MANIFEST_VERSION = 1
 PLATFORMS = ("linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
 _TOP_KEYS = ("version", "channel-priority", "pypi", "targets")
-_TARGET_KEYS = ("platform", "specs", "virtual-packages", "lockfile")
+_TARGET_KEYS = ("platform", "specs", "virtual-packages", "lockfile", "pending")
 _PYPI_KEYS = ("index-url", "find-links", "exclude-newer", "only-binary")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -101,6 +108,7 @@ class Target:
     virtual_packages: tuple[VirtualPackage, ...]
     lockfile: str
     declared: Mapping[str, Any] = field(default_factory=dict)
+    pending: str | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The declaration as JSON-able data, for fingerprinting (spec paths by name)."""
@@ -129,7 +137,11 @@ class Manifest:
         """The targets named (all when ``names`` is empty), in manifest order."""
         unknown = [n for n in names if n not in self.targets]
         if unknown:
-            raise ManifestError(str(self.path), f"unknown target {unknown[0]!r}", f"known targets: {', '.join(self.targets)}")
+            raise ManifestError(
+                str(self.path),
+                f"unknown target {unknown[0]!r}",
+                f"known targets: {', '.join(self.targets)}",
+            )
         return [t for n, t in self.targets.items() if not names or n in names]
 
     def group(self, lockfile: str) -> list[Target]:
@@ -144,7 +156,11 @@ def find_manifest(start: Path) -> Path:
         candidate = folder / "environments" / MANIFEST_NAME
         if candidate.is_file():
             return candidate
-    raise ManifestError(str(start), f"no environments/{MANIFEST_NAME} here or in any parent folder", "run envtool in a project, or pass --manifest")
+    raise ManifestError(
+        str(start),
+        f"no environments/{MANIFEST_NAME} here or in any parent folder",
+        "run envtool in a project, or pass --manifest",
+    )
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -153,14 +169,26 @@ def load_manifest(path: Path) -> Manifest:
     _check_keys(path, data, _TOP_KEYS, "manifest")
     version = data.get("version")
     if version != MANIFEST_VERSION:
-        raise ManifestError(where(path, data, "version"), f"unsupported manifest version {version!r}", f"write 'version: {MANIFEST_VERSION}'")
+        raise ManifestError(
+            where(path, data, "version"),
+            f"unsupported manifest version {version!r}",
+            f"write 'version: {MANIFEST_VERSION}'",
+        )
     priority = data.get("channel-priority", "strict")
     if priority not in ("strict", "disabled"):
-        raise ManifestError(where(path, data, "channel-priority"), f"unknown channel-priority {priority!r}", "use 'strict' or 'disabled'")
+        raise ManifestError(
+            where(path, data, "channel-priority"),
+            f"unknown channel-priority {priority!r}",
+            "use 'strict' or 'disabled'",
+        )
     pypi = _pypi(path, data.get("pypi") or {}, data)
     raw_targets = data.get("targets")
     if not isinstance(raw_targets, dict) or not raw_targets:
-        raise ManifestError(where(path, data, "targets"), "no targets declared", "add 'targets:' with at least one target")
+        raise ManifestError(
+            where(path, data, "targets"),
+            "no targets declared",
+            "add 'targets:' with at least one target",
+        )
     targets = {name: _target(path, raw_targets, name) for name in raw_targets}
     _check_groups(path, targets)
     return Manifest(path, targets, priority, pypi)
@@ -170,7 +198,11 @@ def parse_virtual_package(text: str, origin: str) -> VirtualPackage:
     """Parse ``__name[=version[=build]]``; raise :class:`ManifestError` naming ``origin``."""
     parts = str(text).strip().split("=")
     if not parts[0].startswith("__") or len(parts) > 3 or not all(parts):
-        raise ManifestError(origin, f"invalid virtual package {text!r}", "write '__name=version', e.g. '__cuda=11.2.2'")
+        raise ManifestError(
+            origin,
+            f"invalid virtual package {text!r}",
+            "write '__name=version', e.g. '__cuda=11.2.2'",
+        )
     from packaging.version import InvalidVersion, Version
 
     version = parts[1] if len(parts) > 1 else "0"
@@ -178,7 +210,11 @@ def parse_virtual_package(text: str, origin: str) -> VirtualPackage:
         try:
             Version(version)
         except InvalidVersion:
-            raise ManifestError(origin, f"invalid version {version!r} in virtual package {text!r}", "use a version like 11.2.2") from None
+            raise ManifestError(
+                origin,
+                f"invalid version {version!r} in virtual package {text!r}",
+                "use a version like 11.2.2",
+            ) from None
     return VirtualPackage(parts[0], version, parts[2] if len(parts) > 2 else "0")
 
 
@@ -194,35 +230,78 @@ def with_defaults(platform: str, declared: Sequence[VirtualPackage]) -> list[Vir
 def _target(path: Path, raw_targets: Any, name: Any) -> Target:
     here = where(path, raw_targets, name)
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ManifestError(here, f"invalid target name {name!r}", "use lower-case letters, digits, '-', '_' and '.'")
+        raise ManifestError(
+            here,
+            f"invalid target name {name!r}",
+            "use lower-case letters, digits, '-', '_' and '.'",
+        )
     raw = raw_targets[name]
     if not isinstance(raw, dict):
-        raise ManifestError(here, f"target {name!r} must be a mapping", "give it 'platform' and 'specs'")
+        raise ManifestError(
+            here, f"target {name!r} must be a mapping", "give it 'platform' and 'specs'"
+        )
     _check_keys(path, raw, _TARGET_KEYS, f"target {name!r}")
     platform = raw.get("platform")
     if platform not in PLATFORMS:
-        raise ManifestError(where(path, raw, "platform"), f"unknown platform {platform!r} for target {name!r}", f"use one of {', '.join(PLATFORMS)}")
+        raise ManifestError(
+            where(path, raw, "platform"),
+            f"unknown platform {platform!r} for target {name!r}",
+            f"use one of {', '.join(PLATFORMS)}",
+        )
     specs = raw.get("specs")
     if isinstance(specs, str):
         specs = [specs]
     if not isinstance(specs, list) or not specs or not all(isinstance(s, str) for s in specs):
-        raise ManifestError(where(path, raw, "specs"), f"target {name!r} needs 'specs', a list of spec files", "write 'specs: [base.yml]'")
+        raise ManifestError(
+            where(path, raw, "specs"),
+            f"target {name!r} needs 'specs', a list of spec files",
+            "write 'specs: [base.yml]'",
+        )
     spec_paths = tuple(path.parent / s for s in specs)
     raw_vps = raw.get("virtual-packages") or []
     if not isinstance(raw_vps, list):
-        raise ManifestError(where(path, raw, "virtual-packages"), "virtual-packages must be a list", "write '[\"__cuda=11.2.2\"]'")
+        raise ManifestError(
+            where(path, raw, "virtual-packages"),
+            "virtual-packages must be a list",
+            "write '[\"__cuda=11.2.2\"]'",
+        )
     vps = [parse_virtual_package(v, where(path, raw_vps, i)) for i, v in enumerate(raw_vps)]
     if any(v.name == "__cuda" for v in vps) and not platform.startswith(("linux", "win")):
-        raise ManifestError(where(path, raw, "virtual-packages"), f"__cuda declared for {platform}", "CUDA targets are linux or win")
+        raise ManifestError(
+            where(path, raw, "virtual-packages"),
+            f"__cuda declared for {platform}",
+            "CUDA targets are linux or win",
+        )
     lockfile = raw.get("lockfile", name)
     if not isinstance(lockfile, str) or not _NAME_RE.match(lockfile):
-        raise ManifestError(where(path, raw, "lockfile"), f"invalid lockfile group {lockfile!r}", "use lower-case letters, digits and '-'")
-    return Target(name, platform, spec_paths, tuple(with_defaults(platform, vps)), lockfile, dict(raw))
+        raise ManifestError(
+            where(path, raw, "lockfile"),
+            f"invalid lockfile group {lockfile!r}",
+            "use lower-case letters, digits and '-'",
+        )
+    pending = raw.get("pending")
+    if pending is not None and (not isinstance(pending, str) or not pending.strip()):
+        raise ManifestError(
+            where(path, raw, "pending"),
+            f"pending must be a reason, got {pending!r}",
+            "write 'pending: \"why it cannot be locked yet\"'",
+        )
+    return Target(
+        name,
+        platform,
+        spec_paths,
+        tuple(with_defaults(platform, vps)),
+        lockfile,
+        dict(raw),
+        pending,
+    )
 
 
 def _pypi(path: Path, raw: Any, parent: Any) -> PypiSettings:
     if not isinstance(raw, dict):
-        raise ManifestError(where(path, parent, "pypi"), "pypi must be a mapping", f"keys: {', '.join(_PYPI_KEYS)}")
+        raise ManifestError(
+            where(path, parent, "pypi"), "pypi must be a mapping", f"keys: {', '.join(_PYPI_KEYS)}"
+        )
     _check_keys(path, raw, _PYPI_KEYS, "pypi")
     links = raw.get("find-links") or []
     if isinstance(links, str):
@@ -230,7 +309,11 @@ def _pypi(path: Path, raw: Any, parent: Any) -> PypiSettings:
     exclude = raw.get("exclude-newer")
     only_binary = raw.get("only-binary", True)
     if not isinstance(only_binary, bool):
-        raise ManifestError(where(path, raw, "only-binary"), f"only-binary must be true or false, got {only_binary!r}", "write 'only-binary: true'")
+        raise ManifestError(
+            where(path, raw, "only-binary"),
+            f"only-binary must be true or false, got {only_binary!r}",
+            "write 'only-binary: true'",
+        )
     return PypiSettings(
         index_url=str(raw.get("index-url", PypiSettings.index_url)),
         find_links=tuple(str(link) for link in links),
@@ -242,7 +325,11 @@ def _pypi(path: Path, raw: Any, parent: Any) -> PypiSettings:
 def _check_keys(path: Path, data: Any, allowed: Sequence[str], what: str) -> None:
     for key in data:
         if key not in allowed:
-            raise ManifestError(where(path, data, key), f"unknown key {key!r} in {what}", f"allowed keys: {', '.join(allowed)}")
+            raise ManifestError(
+                where(path, data, key),
+                f"unknown key {key!r} in {what}",
+                f"allowed keys: {', '.join(allowed)}",
+            )
 
 
 def _check_groups(path: Path, targets: Mapping[str, Target]) -> None:

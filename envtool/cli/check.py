@@ -15,7 +15,9 @@ from envtool.errors import EXIT_CHECK_FAILED
 
 @click.command(name="check")
 @manifest_option
-@click.option("-t", "--target", "targets", multiple=True, help="Check only this target (repeatable).")
+@click.option(
+    "-t", "--target", "targets", multiple=True, help="Check only this target (repeatable)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> None:
     """Exit 1 if any lock is stale, naming the target and the input that changed."""
@@ -24,10 +26,25 @@ def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> Non
     statuses = run(lambda: do_check(resolve_manifest(manifest), targets))
     stale = [s for s in statuses if not s.fresh]
     if as_json:
-        click.echo(json.dumps([{"target": s.target, "fresh": s.fresh, "reasons": list(s.reasons)} for s in statuses], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "target": s.target,
+                        "fresh": s.fresh,
+                        "reasons": list(s.reasons),
+                        "pending": s.pending,
+                    }
+                    for s in statuses
+                ],
+                indent=2,
+            )
+        )
     else:
         for s in statuses:
-            if s.fresh:
+            if s.pending:
+                click.echo(f"{s.target}: pending (not locked): {s.pending}", err=True)
+            elif s.fresh:
                 click.echo(f"{s.target}: up to date", err=True)
             else:
                 click.echo(f"{s.target}: stale: {'; '.join(s.reasons)}", err=True)

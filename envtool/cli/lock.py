@@ -14,12 +14,25 @@ from envtool.cli.common import console, manifest_option, resolve_manifest
 
 @click.command(name="lock")
 @manifest_option
-@click.option("-t", "--target", "targets", multiple=True, help="Lock only this target (repeatable).")
+@click.option(
+    "-t", "--target", "targets", multiple=True, help="Lock only this target (repeatable)."
+)
 @click.option("--force", is_flag=True, help="Re-solve even targets whose locks are fresh.")
-@click.option("--mirror", "mirrors", multiple=True, metavar="CHANNEL=MIRROR",
-              help="Read CHANNEL through MIRROR (URL or folder); locks keep canonical URLs. Repeatable.")
+@click.option(
+    "--mirror",
+    "mirrors",
+    multiple=True,
+    metavar="CHANNEL=MIRROR",
+    help="Read CHANNEL through MIRROR (URL or folder); locks keep canonical URLs. Repeatable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
-def lock(manifest: Path | None, targets: tuple[str, ...], force: bool, mirrors: tuple[str, ...], as_json: bool) -> None:
+def lock(
+    manifest: Path | None,
+    targets: tuple[str, ...],
+    force: bool,
+    mirrors: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Solve targets into locks/: <target>.yml, <target>-explicit.txt and <group>-lock.yml.
 
     Only targets whose inputs changed are re-solved, unless --force.
@@ -47,12 +60,20 @@ def lock(manifest: Path | None, targets: tuple[str, ...], force: bool, mirrors: 
             "solved": [{"target": lk.target, "platform": lk.platform, "conda": len(lk.conda), "pip": len(lk.pip),
                         "seconds": round(result.seconds.get(lk.target, 0.0), 3)} for lk in result.solved],
             "fresh": list(result.fresh),
+            "pending": list(result.pending),
             "files": [str(p) for p in result.files],
         }, indent=2))  # fmt: skip
         return
     for name in result.fresh:
         err.print(f"{name}: up to date", highlight=False)
+    for name in result.pending:
+        err.print(
+            f"{name}: pending, skipped (lock it explicitly with --target {name} to see why)",
+            highlight=False,
+        )
     if result.solved:
-        err.print(f"wrote {len(result.files)} files for {len(result.solved)} targets", highlight=False)
+        err.print(
+            f"wrote {len(result.files)} files for {len(result.solved)} targets", highlight=False
+        )
     elif not result.fresh:
         err.print("nothing to lock", highlight=False)

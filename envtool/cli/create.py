@@ -1,0 +1,217 @@
+"""``envtool create TARGET|LOCKFILE``: install a lock into a new environment, atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from envtool.cli import run
+
+if TYPE_CHECKING:
+    from envtool.install import CreateRequest, CreateResult
+
+_LABELS = {
+    "fetch": "fetching conda packages",
+    "link": "linking conda packages",
+    "pip": "installing pip packages",
+}
+_DONE = {
+    "fetch": "fetched {n} conda packages",
+    "link": "linked {n} conda packages",
+    "pip": "installed {n} pip packages",
+}
+
+
+@click.command(name="create")
+@click.argument("lock", metavar="TARGET|LOCKFILE")
+@click.option(
+    "-p",
+    "--prefix",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Create the environment at this path.",
+)
+@click.option(
+    "-n",
+    "--name",
+    help="Create it at <project root>/.envtool/envs/NAME (the default name is the target's).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing environment (atomically).")
+@click.option(
+    "--offline", is_flag=True, help="Use only the package caches; never touch the network."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON on stdout.")
+@click.option(
+    "--mirror",
+    "mirrors",
+    multiple=True,
+    metavar="CANONICAL=MIRROR",
+    help="Download CANONICAL channel URLs from MIRROR (http(s):// or a folder; repeatable).",
+)
+def create(
+    *,
+    lock: str,
+    prefix: Path | None,
+    name: str | None,
+    force: bool,
+    offline: bool,
+    as_json: bool,
+    mirrors: tuple[str, ...],
+) -> None:
+    """Create an environment from a lock: conda packages with rattler, then pip wheels with uv.
+
+    TARGET is looked up as locks/<target>.yml in the project; LOCKFILE may be
+    a <target>.yml, a <target>-explicit.txt or a conda-lock *-lock.yml file.
+    Without -p, the environment goes to <project root>/.envtool/envs/<name>.
+    The destination changes only on success; an existing environment is
+    replaced only with --force. Packages are cached in $ENVTOOL_CACHE_DIR/pkgs
+    (default: rattler's cache). Exit codes: 0 created, 2 bad input or failed
+    install (nothing changed), 130 interrupted (nothing changed).
+    """
+    if prefix is not None and name is not None:
+        raise click.UsageError("give -p/--prefix or -n/--name, not both")
+    with _sigterm_as_interrupt():
+        request = run(
+            lambda: _request(
+                lock_arg=lock,
+                prefix=prefix,
+                name=name,
+                force=force,
+                offline=offline,
+                mirrors=mirrors,
+            )
+        )
+        result = run(lambda: _create(request))
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        verb = "replaced" if result.replaced else "created"
+        click.echo(
+            f"{verb} {result.prefix} ({result.conda_packages} conda, {result.pip_packages} pip "
+            f"packages, {result.downloaded} downloaded) in {result.seconds:.1f}s; "
+            f"activate with: conda activate {result.prefix}",
+            err=True,
+        )
+
+
+def _request(
+    *,
+    lock_arg: str,
+    prefix: Path | None,
+    name: str | None,
+    force: bool,
+    offline: bool,
+    mirrors: tuple[str, ...],
+) -> CreateRequest:
+    from envtool.install import (
+        CreateRequest,
+        default_prefix,
+        host_platform,
+        lock_path_for,
+        project_root,
+        select_lock,
+    )
+    from envtool.lockfile import read_lock
+    from envtool.mirrors import configured_mirrors
+
+    cwd = Path.cwd()
+    mirror_map = configured_mirrors(mirrors)
+    path = lock_path_for(lock_arg, cwd)
+    is_target = not Path(lock_arg).is_file()
+    lock = select_lock(read_lock(path), str(path), host_platform(), lock_arg if is_target else None)
+    if prefix is None:
+        prefix = default_prefix(
+            name or (lock_arg if is_target else lock.name or lock.target), project_root(cwd)
+        )
+    return CreateRequest(
+        lock=lock, prefix=prefix, force=force, offline=offline, mirrors=mirror_map, lock_path=path
+    )
+
+
+def _create(request: CreateRequest) -> CreateResult:
+    from dataclasses import replace
+
+    from envtool.install import create_environment
+
+    with _progress() as progress:
+        return create_environment(replace(request, progress=progress))
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Any]:
+    if not sys.stderr.isatty():
+        yield _PlainProgress()
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bars = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=False,
+    )  # fmt: skip
+    with bars:
+        yield _RichProgress(bars)
+
+
+class _RichProgress:
+    """Progress bars on a terminal: one per phase."""
+
+    def __init__(self, bars: Any) -> None:
+        self._bars = bars
+        self._tasks: dict[str, Any] = {}
+
+    def begin(self, phase: str, total: int) -> None:
+        self._tasks[phase] = self._bars.add_task(_LABELS.get(phase, phase), total=total)
+
+    def advance(self, phase: str, item: str) -> None:
+        if phase in self._tasks:
+            self._bars.advance(self._tasks[phase])
+
+    def end(self, phase: str) -> None:
+        if phase in self._tasks:
+            task = self._tasks[phase]
+            self._bars.update(task, completed=self._bars.tasks[task].total)
+
+
+class _PlainProgress:
+    """One line per phase when stderr is not a terminal (CI logs)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def begin(self, phase: str, total: int) -> None:
+        self._counts[phase] = 0
+        click.echo(f"{_LABELS.get(phase, phase)} ({total})", err=True)
+
+    def advance(self, phase: str, item: str) -> None:
+        with self._lock:
+            self._counts[phase] = self._counts.get(phase, 0) + 1
+
+    def end(self, phase: str) -> None:
+        click.echo(_DONE.get(phase, phase + ": {n}").format(n=self._counts.get(phase, 0)), err=True)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the command like Ctrl-C: clean up, exit 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
