@@ -537,7 +537,9 @@ class _Reporter:
         self._progress = progress
         self._total = total
         self._names: dict[int, str] = {}
-        self._linking = False
+        self._done = {"fetch": 0, "link": 0}
+        self._open = {"fetch"}
+        self._lock = threading.Lock()
         self.downloads = 0
         progress.begin("fetch", total)
 
@@ -550,22 +552,34 @@ class _Reporter:
         return cache_entry
 
     def on_populate_cache_complete(self, cache_entry: int) -> None:
-        self._progress.advance("fetch", self._names.get(cache_entry, "?"))
+        self._step("fetch", cache_entry)
 
     def on_link_start(self, operation: int, package_name: str) -> int:
-        if not self._linking:
-            self._linking = True
-            self._progress.begin("link", self._total)
+        with self._lock:
+            if "link" not in self._open and not self._done["link"]:
+                self._open.add("link")
+                self._progress.begin("link", self._total)
         self._names[operation] = package_name
         return operation
 
     def on_link_complete(self, index: int) -> None:
-        self._progress.advance("link", self._names.get(index, "?"))
+        self._step("link", index)
+
+    def _step(self, phase: str, token: int) -> None:
+        self._progress.advance(phase, self._names.get(token, "?"))
+        with self._lock:
+            self._done[phase] += 1
+            finished = self._done[phase] >= self._total and phase in self._open
+            if finished:
+                self._open.discard(phase)
+        if finished:
+            self._progress.end(phase)
 
     def close(self) -> None:
-        self._progress.end("fetch")
-        if self._linking:
-            self._progress.end("link")
+        """End the phases still open (after a failure)."""
+        for phase in sorted(self._open):
+            self._progress.end(phase)
+        self._open.clear()
 
     def __getattr__(self, name: str) -> Any:
         """Every other rattler callback: ignore it (and return a token where one is wanted)."""

@@ -66,6 +66,15 @@ def _read(path: str) -> str:
         return ""
 
 
+def _numpy_blas(numpy: Any) -> str | None:
+    """The BLAS numpy was built with (the CPU reference's library), where numpy says."""
+    try:
+        blas = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    except Exception:  # older numpy: show_config() only prints
+        return None
+    return f"{blas.get('name')} {blas.get('version')}".strip()
+
+
 @pytest.fixture(scope="session")
 def tf_facts(tf: Any) -> dict[str, Any]:
     """What TensorFlow and the host report, once per session (before any op runs)."""
@@ -96,6 +105,10 @@ def tf_facts(tf: Any) -> dict[str, Any]:
             "cpu_model": cpu["model"] or platform.processor(),
             "cpu_flags": cpu["flags"],
             "cpu_count": os.cpu_count(),
+            "cpus_usable": len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else None,
+            "numpy_blas": _numpy_blas(numpy),
             "onednn": tfbench.onednn_state(os.environ, cpu["flags"]),
             "tf_enable_onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
             "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
@@ -172,9 +185,16 @@ class Bench:
 
 
 @pytest.fixture
-def bench(benchmark: Any, device: str, tf: Any, tf_facts: dict[str, Any]) -> Bench:
+def device_ready(device: str, tf_facts: dict[str, Any]) -> str:
+    """``device``, once it is known to be there: GPU cases skip, with the reason, without a GPU."""
     if device == "gpu":
         reason = tfbench.gpu_skip_reason(tf_facts["gpus"], tf_facts["build_info"], os.environ)
         if reason is not None:
             pytest.skip(reason)
-    return Bench(benchmark, device, tf, tf_facts)
+    return device
+
+
+@pytest.fixture
+def bench(device_ready: str, benchmark: Any, tf: Any, tf_facts: dict[str, Any]) -> Bench:
+    # device_ready comes first: a skip after `benchmark` is set up makes pytest-benchmark warn.
+    return Bench(benchmark, device_ready, tf, tf_facts)

@@ -47,7 +47,7 @@ def test_mixed_precision_matmul(bench: Any) -> None:
             return bench.block(tf.matmul(a32, a32))
 
         c = bench.pedantic(step, rounds=bench.rounds(5, 30), warmup_rounds=1)
-        f32_seconds = tfbench.median_time(step32, rounds=3)
+        f32_seconds = tfbench.median_time(step32, rounds=bench.rounds(10, 30), warmup=2)
     bench.placed(c)
     mine = tfbench.gflops(tfbench.matmul_flops(size), bench.median_s())
     bench.throughput("gflops", mine, "GFLOP/s")
