@@ -51,6 +51,7 @@ from envtool.bench_suite import (
     PYTEST_OK,
     Device,
     SuiteRun,
+    group_skips,
     run_suite,
     suite_command,
 )
@@ -199,7 +200,12 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _suite_error(run: SuiteRun, suite: Path, python: Path) -> BenchError:
     if run.exit_code == PYTEST_NO_TESTS:
-        return BenchError(str(suite), "the suite collected no benchmark", "check --suite and -k")
+        why = "; ".join(f"{n} skipped: {reason}" for reason, n, _ in group_skips(run.skips))
+        return BenchError(
+            str(suite),
+            f"the suite ran no benchmark ({why or 'none collected'})",
+            f"install TensorFlow 2.9 and pytest-benchmark for {python}, or check --suite and -k",
+        )
     return BenchError(
         str(suite),
         f"the suite did not run (pytest exit code {run.exit_code}); its output ended:\n"

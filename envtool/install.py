@@ -162,7 +162,7 @@ def host_platform() -> str:
     """The conda platform of this machine (``linux-64``, ``osx-arm64``, ...)."""
     import rattler
 
-    return str(rattler.Platform.current())
+    return str(rattler.Subdir.current())
 
 
 def lock_path_for(target_or_file: str, cwd: Path) -> Path:
@@ -431,7 +431,7 @@ def _link_conda(
     progress: InstallProgress | None,
 ) -> int:
     """Link the conda half into ``staging``, writing ``final`` into files; count downloads."""
-    from rattler import Platform, install
+    from rattler import Subdir, install
     from rattler.exceptions import InstallerError
 
     reporter = _Reporter(progress, len(records)) if progress is not None else None
@@ -439,7 +439,7 @@ def _link_conda(
         _run(
             install(
                 records, target_prefix=staging, alternative_target_prefix=final, cache_dir=pkgs_dir,
-                installed_packages=[], platform=Platform(lock.platform), execute_link_scripts=False,
+                installed_packages=[], platform=Subdir(lock.platform), execute_link_scripts=False,
                 show_progress=False,  # rattler's bars crash the interpreter at exit now and then
                 reporter=reporter,
             )

@@ -46,7 +46,7 @@ def host_subdir() -> str:
     """The conda subdir of the machine running the tests."""
     import rattler
 
-    return str(rattler.Platform.current())
+    return str(rattler.Subdir.current())
 
 
 @dataclass
