@@ -87,7 +87,9 @@ def bench_toolkit(session: nox.Session) -> None:
 def _tf_python(session: nox.Session) -> str:
     python = session.posargs[0] if session.posargs else os.environ.get("ENVTOOL_TF_PYTHON", "")
     if not python:
-        session.skip("give a CPython 3.9/3.10 with TensorFlow 2.9: nox -s SESSION -- /path/to/python (or ENVTOOL_TF_PYTHON)")
+        session.skip(
+            "give a CPython 3.9/3.10 with TensorFlow 2.9: nox -s SESSION -- /path/to/python (or ENVTOOL_TF_PYTHON)"
+        )
     return python
 
 

@@ -68,9 +68,7 @@ def activate_sh(variables: Mapping[str, str]) -> str:
     """POSIX shell: remember each variable's previous value, then export the lock's value."""
     lines = [f"# {_HEADER}"]
     for name, value in sorted(variables.items()):
-        lines.append(
-            f'if [ -n "${{{name}+x}}" ]; then export _ENVTOOL_SAVED_{name}="${{{name}}}"; fi'
-        )
+        lines.append(f'if [ -n "${{{name}+x}}" ]; then export _ENVTOOL_SAVED_{name}="${{{name}}}"; fi')
         lines.append(f"export {name}={_sh_quote(value)}")
     return "\n".join(lines) + "\n"
 
@@ -86,9 +84,7 @@ def deactivate_sh(variables: Mapping[str, str]) -> str:
     lines = [f"# {_HEADER}"]
     for name in sorted(variables):
         saved = f"_ENVTOOL_SAVED_{name}"
-        lines.append(
-            f'if [ -n "${{{saved}+x}}" ]; then export {name}="${{{saved}}}"; unset {saved};'
-        )
+        lines.append(f'if [ -n "${{{saved}+x}}" ]; then export {name}="${{{saved}}}"; unset {saved};')
         lines.append(f"else unset {name}; fi")
     return "\n".join(lines) + "\n"
 
@@ -111,9 +107,7 @@ def deactivate_bat(variables: Mapping[str, str]) -> str:
     lines = [f"@REM {_HEADER}"]
     for name in sorted(variables):
         saved = f"_ENVTOOL_SAVED_{name}"
-        lines.append(
-            f'@IF DEFINED {saved} (SET "{name}=%{saved}%" & SET "{saved}=") ELSE (SET "{name}=")'
-        )
+        lines.append(f'@IF DEFINED {saved} (SET "{name}=%{saved}%" & SET "{saved}=") ELSE (SET "{name}=")')
     return "\n".join(lines) + "\n"
 
 

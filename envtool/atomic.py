@@ -29,9 +29,9 @@ def _write_temp(path: Path, text: str) -> Path:
         Path(name).unlink(missing_ok=True)
         raise
     if path.exists():
-        os.chmod(name, path.stat().st_mode & 0o777)
+        Path(name).chmod(path.stat().st_mode & 0o777)
     else:
-        os.chmod(name, 0o644)
+        Path(name).chmod(0o644)
     return Path(name)
 
 
@@ -68,7 +68,7 @@ def replace_all(files: Mapping[Path, str]) -> None:
             pending[path] = _write_temp(path, text)
         with signals_deferred():
             for path, temp in pending.items():
-                os.replace(temp, path)
+                temp.replace(path)
             pending.clear()
     finally:
         for temp in pending.values():

@@ -135,9 +135,7 @@ def resolve_python(request: BenchRequest) -> Path:
             raise ConfigError(str(python), "no executable Python there", "check the --python path")
         return python
     if request.target is None:
-        raise ConfigError(
-            "envtool bench", "no environment given", "pass a TARGET, a PREFIX or --python PATH"
-        )
+        raise ConfigError("envtool bench", "no environment given", "pass a TARGET, a PREFIX or --python PATH")
     target = request.target
     is_path = "/" in target or os.sep in target or target.startswith((".", "~"))
     prefix = Path(target).expanduser() if is_path else default_prefix(request.project_dir, target)
@@ -167,6 +165,15 @@ def result_stem(label: str, hostname: str, when: datetime) -> str:
     return f"{_safe(label)}-{_safe(hostname.split('.', 1)[0])}-{when:%Y%m%d-%H%M%S}"
 
 
+def _unused_stem(out: Path, stem: str) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``... if a run in the same second already wrote it."""
+    candidate, number = stem, 1
+    while (out / f"{candidate}.json").exists():
+        number += 1
+        candidate = f"{stem}-{number}"
+    return candidate
+
+
 def command_line(request: BenchRequest) -> str:
     """The ``envtool bench`` command that repeats ``request`` (for the report's header)."""
     words = ["envtool", "bench"]
@@ -186,9 +193,7 @@ def _suite_dir(request: BenchRequest) -> Path:
     suite = request.suite or request.project_dir / DEFAULT_SUITE
     suite = suite if suite.is_absolute() else Path.cwd() / suite
     if not suite.is_dir():
-        raise ConfigError(
-            str(suite), "no benchmark suite there", "run from the project root or pass --suite DIR"
-        )
+        raise ConfigError(str(suite), "no benchmark suite there", "run from the project root or pass --suite DIR")
     return suite
 
 
@@ -208,16 +213,12 @@ def _suite_error(run: SuiteRun, suite: Path, python: Path) -> BenchError:
         )
     return BenchError(
         str(suite),
-        f"the suite did not run (pytest exit code {run.exit_code}); its output ended:\n"
-        + run.output_tail.rstrip(),
-        f"check that {python} has pytest and pytest-benchmark "
-        f"(`{python} -m pip install pytest pytest-benchmark`)",
+        f"the suite did not run (pytest exit code {run.exit_code}); its output ended:\n" + run.output_tail.rstrip(),
+        f"check that {python} has pytest and pytest-benchmark (`{python} -m pip install pytest pytest-benchmark`)",
     )
 
 
-def run_bench(
-    request: BenchRequest, on_output: Callable[[str], None] | None = None
-) -> BenchOutcome:
+def run_bench(request: BenchRequest, on_output: Callable[[str], None] | None = None) -> BenchOutcome:
     """Run the suite for ``request`` and write its JSON, markdown and PNG.
 
     ``on_output`` receives each line pytest prints, as it prints it. Returns
@@ -228,14 +229,10 @@ def run_bench(
     old = load_results(request.compare)[1] if request.compare is not None else None
     host = collect_host_facts()
     when = datetime.now().astimezone().replace(microsecond=0)
-    label = request.label or (
-        _safe(Path(request.target).name) if request.target else label_for_python(python)
-    )
-    out = (
-        request.output_dir if request.output_dir.is_absolute() else Path.cwd() / request.output_dir
-    )
+    label = request.label or (_safe(Path(request.target).name) if request.target else label_for_python(python))
+    out = request.output_dir if request.output_dir.is_absolute() else Path.cwd() / request.output_dir
     out.mkdir(parents=True, exist_ok=True)
-    stem = result_stem(label, host.hostname, when)
+    stem = _unused_stem(out, result_stem(label, host.hostname, when))
     raw = out / f".{stem}.pytest.json"
     command = suite_command(python, suite, raw, request.device, request.select)
     try:
@@ -318,12 +315,9 @@ def check_outcome(outcome: BenchOutcome) -> None:
             "a GPU case fails when an op fell back to the CPU; check the GPU setup",
         )
     if outcome.regressions:
-        slower = ", ".join(
-            f"{c.workload} ({c.device}) {c.change:+.0%}" for c in outcome.regressions
-        )
+        slower = ", ".join(f"{c.workload} ({c.device}) {c.change:+.0%}" for c in outcome.regressions)
         raise CheckFailed(
             str(outcome.compared_with),
-            f"{len(outcome.regressions)} workload(s) {outcome.threshold:.0%} or more slower: "
-            + slower,
+            f"{len(outcome.regressions)} workload(s) {outcome.threshold:.0%} or more slower: " + slower,
             f"see {outcome.markdown_path}; rerun to rule out noise",
         )

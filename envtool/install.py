@@ -51,7 +51,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from envtool.errors import (
     ConfigError,
@@ -171,9 +172,7 @@ def lock_path_for(target_or_file: str, cwd: Path) -> Path:
     if given.is_file():
         return given
     if given.suffix in (".yml", ".yaml", ".txt") or "/" in target_or_file:
-        raise LockFormatError(
-            target_or_file, "lock file not found", "check the path, or pass a target name"
-        )
+        raise LockFormatError(target_or_file, "lock file not found", "check the path, or pass a target name")
     path = project_root(cwd) / "locks" / f"{target_or_file}.yml"
     if not path.is_file():
         raise LockFormatError(
@@ -184,9 +183,7 @@ def lock_path_for(target_or_file: str, cwd: Path) -> Path:
     return path
 
 
-def select_lock(
-    locks: Sequence[TargetLock], origin: str, platform: str, target: str | None = None
-) -> TargetLock:
+def select_lock(locks: Sequence[TargetLock], origin: str, platform: str, target: str | None = None) -> TargetLock:
     """The lock for ``platform`` (and ``target`` when a file holds several); refuse others.
 
     >>> lk = TargetLock("cpu", "osx-arm64", "", (), ())
@@ -327,9 +324,7 @@ def conda_records(lock: TargetLock, mirrors: MirrorMap) -> list[rattler.RepoData
             build_number=build_number(pkg.build), subdir=pkg.subdir, depends=list(pkg.depends),
             md5=md5, sha256=sha256,
         )  # fmt: skip
-        records.append(
-            RepoDataRecord(record, pkg.filename, mirrors.to_mirror(pkg.url), pkg.channel)
-        )
+        records.append(RepoDataRecord(record, pkg.filename, mirrors.to_mirror(pkg.url), pkg.channel))
     return records
 
 
@@ -354,9 +349,7 @@ def _hash_bytes(lock: TargetLock, pkg: CondaPackage) -> tuple[bytes | None, byte
         ) from None
 
 
-def _check_sources(
-    lock: TargetLock, records: Sequence[rattler.RepoDataRecord], pkgs_dir: Path, offline: bool
-) -> None:
+def _check_sources(lock: TargetLock, records: Sequence[rattler.RepoDataRecord], pkgs_dir: Path, offline: bool) -> None:
     """Refuse what rattler would not check: uncached packages offline, ``file://`` hashes."""
     local = [(p, r) for p, r in zip(lock.conda, records, strict=True) if r.url.startswith("file:")]
     if not offline and not local:
@@ -365,11 +358,7 @@ def _check_sources(
 
     index = _run(PackageCache(pkgs_dir).index())
     if offline:
-        missing = [
-            r.file_name
-            for r in records
-            if not index.contains_record(r) and not r.url.startswith("file:")
-        ]
+        missing = [r.file_name for r in records if not index.contains_record(r) and not r.url.startswith("file:")]
         if missing:
             raise InstallError(
                 str(pkgs_dir),
@@ -384,9 +373,7 @@ def _check_sources(
 
 
 def _check_local_file(pkg: CondaPackage, record: rattler.RepoDataRecord) -> EnvtoolError | None:
-    path = Path(unquote(urlparse(record.url).path))
-    if sys.platform == "win32" and re.match(r"^/[A-Za-z]:", str(path)):  # pragma: no cover
-        path = Path(str(path)[1:])
+    path = local_path(record.url)
     md5, sha256 = hashlib.md5(), hashlib.sha256()
     try:
         with path.open("rb") as handle:
@@ -412,12 +399,20 @@ def _check_local_file(pkg: CondaPackage, record: rattler.RepoDataRecord) -> Envt
     return None
 
 
+def local_path(url: str) -> Path:
+    """The file a ``file://`` URL names.
+
+    >>> local_path("file:///srv/chan/noarch/a%20b-1-0.conda").as_posix()
+    '/srv/chan/noarch/a b-1-0.conda'
+    """
+    return Path(url2pathname(urlparse(url).path))
+
+
 def _mismatch(url: str, kind: str, got: str, expected: str) -> HashMismatchError:
     return HashMismatchError(
         url,
         f"{kind} is {got}, the lock says {expected}",
-        "the file is corrupt or was changed; restore it on the channel/mirror, "
-        "or re-lock if the change is intended",
+        "the file is corrupt or was changed; restore it on the channel/mirror, or re-lock if the change is intended",
     )
 
 
@@ -434,7 +429,7 @@ def _link_conda(
     from rattler import Subdir, install
     from rattler.exceptions import InstallerError
 
-    reporter = _Reporter(progress, len(records)) if progress is not None else None
+    reporter = _Reporter(progress or _Silent(), len(records))
     try:
         _run(
             install(
@@ -447,9 +442,8 @@ def _link_conda(
     except InstallerError as exc:
         raise installer_error(str(exc), records, final) from None
     finally:
-        if reporter is not None:
-            reporter.close()
-    return reporter.downloads if reporter is not None else 0
+        reporter.close()
+    return reporter.downloads
 
 
 _NOT_FOUND_FIX = "check that the channel or --mirror holds it; re-lock if the channel removed it"
@@ -466,9 +460,7 @@ _RULES: tuple[tuple[str, str, str, str], ...] = (
 )  # fmt: skip
 
 
-def installer_error(
-    message: str, records: Sequence[rattler.RepoDataRecord], final: Path
-) -> InstallError:
+def installer_error(message: str, records: Sequence[rattler.RepoDataRecord], final: Path) -> InstallError:
     """Turn rattler's multi-line installer error into one error naming URL, value and fix.
 
     >>> err = installer_error("failed to fetch a-1-0.conda\\nCaused by: HTTP status client "
@@ -483,9 +475,7 @@ def installer_error(
     url = next((r.url for r in records if r.file_name == name), name or str(final))
     if found := re.search(r"for url \((\S+)\)", message):
         url = found.group(1)
-    mismatch = re.search(
-        r"hash mismatch when extracting (\S+) to .*?: expected (\w+), got (\w+)", message
-    )
+    mismatch = re.search(r"hash mismatch when extracting (\S+) to .*?: expected (\w+), got (\w+)", message)
     if mismatch:
         kind = "sha256" if len(mismatch.group(2)) == 64 else "md5"
         return _mismatch(mismatch.group(1), kind, mismatch.group(3), mismatch.group(2))
@@ -528,6 +518,19 @@ def _finish_conda_meta(staging: Path, lock: TargetLock) -> None:
             index = json.loads(index_path.read_text(encoding="utf-8"))
             data.update({k: index[k] for k in _INDEX_KEYS if k in index})
         path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+
+
+class _Silent:
+    """No progress wanted: the reporter still counts downloads."""
+
+    def begin(self, phase: str, total: int) -> None:
+        """Ignored."""
+
+    def advance(self, phase: str, item: str) -> None:
+        """Ignored."""
+
+    def end(self, phase: str) -> None:
+        """Ignored."""
 
 
 class _Reporter:
@@ -689,9 +692,7 @@ def _signals_held() -> Iterator[None]:
         return
     held: list[int] = []
     signals = [signal.SIGINT, signal.SIGTERM]
-    previous = {
-        sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in signals
-    }
+    previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in signals}
     try:
         yield
     finally:

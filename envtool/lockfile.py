@@ -103,7 +103,9 @@ def read_conda_lock(path: Path) -> list[TargetLock]:
         raise LockFormatError(str(path), "lock file not found", "run 'envtool lock' or fix the path") from None
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LockFormatError(str(path), f"unreadable conda-lock file ({first})", "re-create it with 'envtool lock --force'") from None
+        raise LockFormatError(
+            str(path), f"unreadable conda-lock file ({first})", "re-create it with 'envtool lock --force'"
+        ) from None
     by_stamp = {s.platform: s for s in stamps.values()}
     locks: list[TargetLock] = []
     for platform in content.metadata.platforms:
@@ -169,7 +171,9 @@ def _env_file_lock(path: Path) -> TargetLock:
     for lock in read_conda_lock(group):
         if lock.target == stamp.target:
             if lock.input_hash != stamp.input_hash:
-                raise LockFormatError(str(path), f"out of step with {group} (input hashes differ)", "re-lock with 'envtool lock --force'")
+                raise LockFormatError(
+                    str(path), f"out of step with {group} (input hashes differ)", "re-lock with 'envtool lock --force'"
+                )
             return lock
     raise LockFormatError(str(group), f"holds no target {stamp.target!r}", "re-lock with 'envtool lock --force'")
 
@@ -215,6 +219,12 @@ def conda_lock_sources(lock_dir: Path, spec_paths: Sequence[Path]) -> list[str]:
 def as_json(locks: Sequence[TargetLock]) -> list[dict[str, Any]]:
     """A JSON-able summary of locks (for ``--json`` outputs)."""
     return [
-        {"target": lk.target, "platform": lk.platform, "conda": len(lk.conda), "pip": len(lk.pip), "input_hash": lk.input_hash}
+        {
+            "target": lk.target,
+            "platform": lk.platform,
+            "conda": len(lk.conda),
+            "pip": len(lk.pip),
+            "input_hash": lk.input_hash,
+        }
         for lk in locks
     ]

@@ -17,7 +17,7 @@ from envtool.errors import LockFormatError
 from envtool.fingerprint import Fingerprint, fingerprint
 from envtool.header import read_header
 from envtool.mirrors import MirrorMap
-from envtool.model import TargetLock
+from envtool.model import PipPackage, TargetLock
 from envtool.spec import EnvSpec, compose, load
 from envtool.targets import Manifest, Target, load_manifest
 
@@ -71,9 +71,7 @@ def default_lock_dir(manifest: Manifest) -> Path:
     return manifest.root / "locks"
 
 
-def status(
-    manifest: Manifest, target: Target, lock_dir: Path, specs: list[EnvSpec] | None = None
-) -> TargetStatus:
+def status(manifest: Manifest, target: Target, lock_dir: Path, specs: list[EnvSpec] | None = None) -> TargetStatus:
     """Compare the headers of ``target``'s three lock files with its current inputs."""
     if target.pending and not lock_paths(lock_dir, target)["env"].is_file():
         return TargetStatus(target.name, True, (), target.pending)
@@ -92,9 +90,7 @@ def status(
     return TargetStatus(target.name, not reasons, tuple(dict.fromkeys(reasons)))
 
 
-def check(
-    manifest_path: Path, names: Sequence[str] = (), lock_dir: Path | None = None
-) -> list[TargetStatus]:
+def check(manifest_path: Path, names: Sequence[str] = (), lock_dir: Path | None = None) -> list[TargetStatus]:
     """The freshness of every selected target, without solving."""
     manifest = load_manifest(manifest_path)
     folder = lock_dir or default_lock_dir(manifest)
@@ -181,7 +177,7 @@ async def solve_target(
     spec = compose(specs)
     request = SolveRequest(target, spec, manifest.channel_priority, mirrors, manifest.path.parent)
     conda = await solve_conda(request, gateway)  # type: ignore[arg-type]
-    pip: tuple = ()  # type: ignore[type-arg]
+    pip: tuple[PipPackage, ...] = ()
     if spec.pip:
         python = python_version(conda)
         if python is None:
@@ -213,9 +209,7 @@ async def solve_target(
     )
 
 
-def _kept_group_members(
-    manifest: Manifest, lock_dir: Path, to_solve: list[Target]
-) -> dict[str, TargetLock]:
+def _kept_group_members(manifest: Manifest, lock_dir: Path, to_solve: list[Target]) -> dict[str, TargetLock]:
     """Locks of group members that are not re-solved, read back from their group file."""
     from envtool.lockfile import read_conda_lock
 
@@ -253,9 +247,7 @@ def _render_all(
         members = [t for t in manifest.group(group) if t.name in by_name]
         path = lock_dir / f"{group}-lock.yml"
         sources = conda_lock_sources(lock_dir, [p for t in members for p in t.specs])
-        files[path] = render_conda_lock(
-            _rel_path(manifest, path), [by_name[t.name] for t in members], sources
-        )
+        files[path] = render_conda_lock(_rel_path(manifest, path), [by_name[t.name] for t in members], sources)
     return files
 
 

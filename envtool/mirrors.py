@@ -22,7 +22,6 @@ and ``--mirror CHANNEL=MIRROR`` on the command line.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +64,11 @@ class MirrorMap:
         for entry in entries:
             channel, sep, mirror = entry.partition("=")
             if not sep or not channel.strip() or not mirror.strip():
-                raise ConfigError(origin, f"invalid mirror {entry!r}", "write CHANNEL=MIRROR, e.g. conda-forge=https://mirrors.example.org/conda-forge")
+                raise ConfigError(
+                    origin,
+                    f"invalid mirror {entry!r}",
+                    "write CHANNEL=MIRROR, e.g. conda-forge=https://mirrors.example.org/conda-forge",
+                )
             mirrors[channel_url(channel)] = _mirror_url(mirror)
         return cls(mirrors)
 
@@ -106,15 +109,15 @@ def _config_path() -> Path:
 
 
 def _from_config(path: Path) -> MirrorMap:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from envtool.tomlio import loads
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(str(path), f"cannot read configuration: {exc}", "fix or remove the file") from None
     table = data.get("mirrors", {})
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        raise ConfigError(str(path), "[mirrors] must map channel to mirror URL strings", 'write "conda-forge" = "https://..."')
+        raise ConfigError(
+            str(path), "[mirrors] must map channel to mirror URL strings", 'write "conda-forge" = "https://..."'
+        )
     return MirrorMap.parse([f"{k}={v}" for k, v in table.items()], origin=str(path))

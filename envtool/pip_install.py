@@ -68,9 +68,7 @@ def python_path(prefix: Path, platform: str) -> Path:
 
 def requirements(packages: Sequence[PipPackage], mirrors: MirrorMap) -> str:
     """The requirements file: one ``name @ url --hash=sha256:...`` line per wheel."""
-    return "".join(
-        f"{p.name} @ {mirrors.to_mirror(p.url)} --hash=sha256:{p.sha256}\n" for p in packages
-    )
+    return "".join(f"{p.name} @ {mirrors.to_mirror(p.url)} --hash=sha256:{p.sha256}\n" for p in packages)
 
 
 def install_wheels(job: PipInstall, progress: InstallProgress | None = None) -> None:
@@ -84,6 +82,7 @@ def install_wheels(job: PipInstall, progress: InstallProgress | None = None) -> 
             "the lock has pip packages but its conda half installs no python",
             "add python to the spec and re-lock",
         )
+    _check_local_wheels(job)
     if progress is not None:
         progress.begin("pip", len(job.packages))
     with tempfile.TemporaryDirectory(prefix="envtool-pip-") as tmp:
@@ -106,6 +105,31 @@ def install_wheels(job: PipInstall, progress: InstallProgress | None = None) -> 
         for package in job.packages:
             progress.advance("pip", package.name)
         progress.end("pip")
+
+
+def _check_local_wheels(job: PipInstall) -> None:
+    """Hash ``file://`` wheels first: uv would report a damaged one as an invalid zip."""
+    from envtool.install import local_path
+
+    for package in job.packages:
+        url = job.mirrors.to_mirror(package.url)
+        if not url.startswith("file:"):
+            continue
+        try:
+            digest = hashlib.sha256(local_path(url).read_bytes()).hexdigest()
+        except OSError as exc:
+            raise InstallError(
+                url,
+                f"cannot read wheel {package.filename} ({exc.strerror})",
+                "check that the folder or --mirror holds it",
+            ) from None
+        accepted = {h.lower() for h in (package.sha256, *package.hashes) if h}
+        if digest not in accepted:
+            raise HashMismatchError(
+                url,
+                f"sha256 is {digest}, the lock says {package.sha256}",
+                "the wheel is corrupt or was changed; restore it, or re-lock if the change is intended",
+            )
 
 
 def uv_error(stderr: str, job: PipInstall) -> InstallError:
@@ -154,9 +178,7 @@ def uv_error(stderr: str, job: PipInstall) -> InstallError:
 
 def site_packages(prefix: Path) -> list[Path]:
     """The environment's ``site-packages`` folders (``lib/pythonX.Y/...`` or ``Lib/...``)."""
-    found = sorted(
-        p for p in prefix.glob("lib/python*/site-packages") if p.is_dir() and not p.is_symlink()
-    )
+    found = sorted(p for p in prefix.glob("lib/python*/site-packages") if p.is_dir() and not p.is_symlink())
     windows = prefix / "Lib" / "site-packages"
     return found + ([windows] if windows.is_dir() else [])
 
@@ -186,11 +208,7 @@ def relocate_scripts(staging: Path, final: Path, names: set[str]) -> list[Path]:
                 path = Path(os.path.normpath(site / row[0]))
                 if _rewrite_shebang(path, old, new):
                     data = path.read_bytes()
-                    digest = (
-                        base64.urlsafe_b64encode(hashlib.sha256(data).digest())
-                        .rstrip(b"=")
-                        .decode()
-                    )
+                    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
                     row[1:3] = [f"sha256={digest}", str(len(data))]
                     rewritten.append(path)
                     changed = True

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,8 +22,15 @@ from envtool.model import CondaPackage, PipPackage
 from envtool.pypi_names import normalize, pypi_name
 from envtool.spec import Dependency
 from envtool.targets import PypiSettings, Target
+from envtool.tomlio import loads
 
-_ARCH = {"linux-64": "x86_64", "linux-aarch64": "aarch64", "osx-64": "x86_64", "osx-arm64": "aarch64", "win-64": "x86_64"}
+_ARCH = {
+    "linux-64": "x86_64",
+    "linux-aarch64": "aarch64",
+    "osx-64": "x86_64",
+    "osx-arm64": "aarch64",
+    "win-64": "x86_64",
+}
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,10 @@ def wheel_tags(target: Target, python_version: str) -> list[str]:
     major, minor = (int(x) for x in python_version.split(".")[:2])
     interpreter = f"cp{major}{minor}"
     platforms = _platform_tags(target)
-    out = [*tags.cpython_tags((major, minor), [interpreter], platforms), *tags.compatible_tags((major, minor), interpreter, platforms)]
+    out = [
+        *tags.cpython_tags((major, minor), [interpreter], platforms),
+        *tags.compatible_tags((major, minor), interpreter, platforms),
+    ]
     return [str(t) for t in out]
 
 
@@ -156,7 +165,9 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
         requirements = folder / "requirements.in"
         requirements.write_text("".join(f"{dep.text}\n" for dep in request.requirements), encoding="utf-8")
         constraints = folder / "constraints.txt"
-        constraints.write_text("".join(f"{n}=={v}\n" for n, v in sorted(request.conda_provided.items())), encoding="utf-8")
+        constraints.write_text(
+            "".join(f"{n}=={v}\n" for n, v in sorted(request.conda_provided.items())), encoding="utf-8"
+        )
         output = folder / "pylock.toml"
         env = dict(os.environ)
         if request.target.platform.startswith("osx"):
@@ -168,7 +179,7 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
         _, stderr = await proc.communicate()
         if proc.returncode != 0:
             raise uv_error(request, stderr.decode("utf-8", "replace"))
-        data = _load_toml(output)
+        data = loads(output.read_text(encoding="utf-8"))
     tags = wheel_tags(request.target, request.python_version)
     provided = set(request.conda_provided)
     packages = [
@@ -215,13 +226,25 @@ def uv_error(request: PipRequest, stderr: str) -> Exception:
     platform = f"{request.target.platform} (target {request.target.name!r}, Python {request.python_version})"
     wheel = re.search(r"([A-Za-z0-9][A-Za-z0-9_.\-]*)(?:[=<>!~]=?\S*)? has no (?:usable )?wheels", flat)
     if wheel is not None:
-        return PypiError(where, f"pip requirement {wheel.group(1)} has no wheel for {platform}", "pin a version that ships wheels for this platform, or take it from conda")
-    if re.search(r"(Failed to fetch|error sending request|Could not connect|dns error|connection refused|tcp connect)", flat, re.I):
+        return PypiError(
+            where,
+            f"pip requirement {wheel.group(1)} has no wheel for {platform}",
+            "pin a version that ships wheels for this platform, or take it from conda",
+        )
+    if re.search(
+        r"(Failed to fetch|error sending request|Could not connect|dns error|connection refused|tcp connect)",
+        flat,
+        re.I,
+    ):
         url = request.settings.index_url
-        return ChannelError(url, f"cannot reach the package index ({flat[:200]})", "check the index URL and your network")
+        return ChannelError(
+            url, f"cannot reach the package index ({flat[:200]})", "check the index URL and your network"
+        )
     detail = flat.split("No solution found when resolving dependencies:", 1)[-1].strip()
-    detail = re.sub(r"^(error|×)\s*:?\s*", "", detail)
-    return PypiError(where, f"pip requirements for {platform} cannot be resolved: {detail[:400]}", "relax the pins named above")
+    detail = re.sub(r"^(error|\u00d7)\s*:?\s*", "", detail)
+    return PypiError(
+        where, f"pip requirements for {platform} cannot be resolved: {detail[:400]}", "relax the pins named above"
+    )
 
 
 def _origin(request: PipRequest, name: str) -> str:
@@ -229,12 +252,3 @@ def _origin(request: PipRequest, name: str) -> str:
         if dep.name == name or normalize(dep.name) == name:
             return dep.origin
     return ", ".join(sorted({dep.origin.rsplit(":", 1)[0] for dep in request.requirements}))
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    return data

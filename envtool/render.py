@@ -27,7 +27,7 @@ def _conda_lock_lines(lock: TargetLock, kind: str) -> list[str]:
         lockfile=to_conda_lock([lock], []),
         include_dev_dependencies=False,
         extras=None,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         platform=lock.platform,
         suppress_warning_for_pip_and_explicit=True,
     )
@@ -81,7 +81,9 @@ def read_explicit(path: Path) -> TargetLock:
         elif line and not line.startswith("#") and seen_marker:
             conda.append(_conda_line(path, number, line))
     if not seen_marker:
-        raise LockFormatError(str(path), "no @EXPLICIT line", "pass an explicit lock, a <target>.yml or a conda-lock file")
+        raise LockFormatError(
+            str(path), "no @EXPLICIT line", "pass an explicit lock, a <target>.yml or a conda-lock file"
+        )
     stamp = next(iter(stamps.values()), None)
     channels = tuple(dict.fromkeys(c.channel for c in conda))
     return TargetLock(
@@ -99,13 +101,19 @@ def read_explicit(path: Path) -> TargetLock:
 def _conda_line(path: Path, number: int, line: str) -> CondaPackage:
     url, _, digest = line.partition("#")
     if not digest:
-        raise LockFormatError(f"{path}:{number}", f"package {url.rsplit('/', 1)[-1]} has no hash", "re-lock: every line must end in #md5 or #sha256:HASH")
+        raise LockFormatError(
+            f"{path}:{number}",
+            f"package {url.rsplit('/', 1)[-1]} has no hash",
+            "re-lock: every line must end in #md5 or #sha256:HASH",
+        )
     md5, sha256 = (digest, None) if not digest.startswith("sha256:") else ("", digest[len("sha256:") :])
     filename = url.rsplit("/", 1)[-1]
     stem = filename.removesuffix(".conda").removesuffix(".tar.bz2")
     parts = stem.rsplit("-", 2)
     if len(parts) != 3:
-        raise LockFormatError(f"{path}:{number}", f"cannot read name-version-build from {filename!r}", "use conda package file names")
+        raise LockFormatError(
+            f"{path}:{number}", f"cannot read name-version-build from {filename!r}", "use conda package file names"
+        )
     return CondaPackage(parts[0], parts[1], parts[2], url, md5, sha256)
 
 
@@ -113,7 +121,11 @@ def _pip_line(path: Path, number: int, req: str) -> PipPackage:
     name, _, rest = req.partition(" @ ")
     url, _, fragment = rest.partition("#")
     if not fragment.startswith("sha256="):
-        raise LockFormatError(f"{path}:{number}", f"pip package {name.strip()} has no sha256", "re-lock: every pip line must end in #sha256=HASH")
+        raise LockFormatError(
+            f"{path}:{number}",
+            f"pip package {name.strip()} has no sha256",
+            "re-lock: every pip line must end in #sha256=HASH",
+        )
     sha = fragment[len("sha256=") :]
     filename = url.rsplit("/", 1)[-1]
     version = filename.split("-")[1] if filename.count("-") >= 2 else ""

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from envtool.errors import ChannelError, SolveError, SpecError
 from envtool.mirrors import MirrorMap, channel_url
@@ -56,7 +56,11 @@ def match_specs(spec: EnvSpec) -> list[rattler.MatchSpec]:
             specs.append(rattler.MatchSpec(dep.text))
         except Exception as exc:  # rattler raises its own InvalidMatchSpecError family
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SpecError(dep.origin, f"invalid match spec {dep.text!r} ({reason})", "use conda syntax, e.g. 'numpy>=1.20,<2' or 'cudnn=8'") from None
+            raise SpecError(
+                dep.origin,
+                f"invalid match spec {dep.text!r} ({reason})",
+                "use conda syntax, e.g. 'numpy>=1.20,<2' or 'cudnn=8'",
+            ) from None
     return specs
 
 
@@ -70,19 +74,27 @@ async def solve_conda(request: SolveRequest, gateway: rattler.Gateway) -> tuple[
         return ()
     canonical = request.channels
     if not canonical:
-        raise SpecError(str(request.spec.sources[-1]), f"target {request.target.name!r} has dependencies but no channels", "add 'channels: [conda-forge]'")
+        raise SpecError(
+            str(request.spec.sources[-1]),
+            f"target {request.target.name!r} has dependencies but no channels",
+            "add 'channels: [conda-forge]'",
+        )
     sources = [rattler.Channel(request.mirrors.to_mirror(url)) for url in canonical]
     virtual = [
-        rattler.GenericVirtualPackage(rattler.PackageName(v.name), rattler.Version(v.version), rattler.BuildString(v.build))
+        rattler.GenericVirtualPackage(
+            rattler.PackageName(v.name), rattler.Version(v.version), rattler.BuildString(v.build)
+        )
         for v in request.target.virtual_packages
     ]
-    priority = rattler.ChannelPriority.Strict if request.channel_priority == "strict" else rattler.ChannelPriority.Disabled
+    priority = (
+        rattler.ChannelPriority.Strict if request.channel_priority == "strict" else rattler.ChannelPriority.Disabled
+    )
     try:
         records = await rattler.solve(
             sources,
             specs,
             gateway=gateway,
-            platforms=[request.target.platform, "noarch"],
+            platforms=cast(Any, [request.target.platform, "noarch"]),
             virtual_packages=virtual,
             channel_priority=priority,
         )
@@ -95,7 +107,11 @@ async def solve_conda(request: SolveRequest, gateway: rattler.Gateway) -> tuple[
     except Exception as exc:
         if type(exc).__name__ in ("GatewayError", "FetchRepoDataError", "InvalidChannelError", "IoError"):
             url = ", ".join(request.mirrors.to_mirror(u) for u in canonical)
-            raise ChannelError(url, f"cannot read channel repodata ({_first_line(str(exc))})", "check the channel URL, the mirror and your network") from None
+            raise ChannelError(
+                url,
+                f"cannot read channel repodata ({_first_line(str(exc))})",
+                "check the channel URL, the mirror and your network",
+            ) from None
         raise
     return tuple(sorted((_package(r, request.mirrors) for r in records), key=lambda p: p.name))
 

@@ -79,7 +79,11 @@ def load(path: Path) -> EnvSpec:
     data = load_mapping(path, error=SpecError)
     for key in data:
         if key not in ALLOWED_KEYS:
-            hint = "platforms are declared per target in environments/targets.yml" if key == "platforms" else f"allowed keys: {', '.join(ALLOWED_KEYS)}"
+            hint = (
+                "platforms are declared per target in environments/targets.yml"
+                if key == "platforms"
+                else f"allowed keys: {', '.join(ALLOWED_KEYS)}"
+            )
             raise SpecError(where(path, data, key), f"unknown key {key!r}", hint)
     name = data.get("name") or ""
     if not isinstance(name, str):
@@ -113,14 +117,20 @@ def compose(specs: Iterable[EnvSpec]) -> EnvSpec:
 def _string_list(path: Path, data: Any, key: str) -> list[str]:
     value = data.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise SpecError(where(path, data, key), f"{key} must be a list of strings, got {_short(value)}", f"write '{key}: [a, b]'")
+        raise SpecError(
+            where(path, data, key), f"{key} must be a list of strings, got {_short(value)}", f"write '{key}: [a, b]'"
+        )
     return [v.strip() for v in value]
 
 
 def _dependencies(path: Path, data: Any) -> tuple[list[Dependency], list[Dependency]]:
     deps = data.get("dependencies") or []
     if not isinstance(deps, list):
-        raise SpecError(where(path, data, "dependencies"), f"dependencies must be a list, got {_short(deps)}", "write one '- spec' per line")
+        raise SpecError(
+            where(path, data, "dependencies"),
+            f"dependencies must be a list, got {_short(deps)}",
+            "write one '- spec' per line",
+        )
     conda: list[Dependency] = []
     pip: list[Dependency] = []
     for index, item in enumerate(deps):
@@ -130,23 +140,39 @@ def _dependencies(path: Path, data: Any) -> tuple[list[Dependency], list[Depende
         elif isinstance(item, dict) and list(item) == ["pip"] and isinstance(item["pip"], list):
             for j, req in enumerate(item["pip"]):
                 if not isinstance(req, str) or not req.strip():
-                    raise SpecError(where(path, item["pip"], j), f"pip requirement must be a string, got {_short(req)}", "write '- package==1.0'")
+                    raise SpecError(
+                        where(path, item["pip"], j),
+                        f"pip requirement must be a string, got {_short(req)}",
+                        "write '- package==1.0'",
+                    )
                 pip.append(Dependency(req.strip(), where(path, item["pip"], j)))
         else:
-            raise SpecError(here, f"dependency must be a match spec string or a 'pip:' list, got {_short(item)}", "write '- name=version' or '- pip: [...]'")
+            raise SpecError(
+                here,
+                f"dependency must be a match spec string or a 'pip:' list, got {_short(item)}",
+                "write '- name=version' or '- pip: [...]'",
+            )
     return conda, pip
 
 
 def _variables(path: Path, data: Any) -> dict[str, str]:
     raw = data.get("variables") or {}
     if not isinstance(raw, dict):
-        raise SpecError(where(path, data, "variables"), f"variables must be a mapping, got {_short(raw)}", "write 'variables: {NAME: value}'")
+        raise SpecError(
+            where(path, data, "variables"),
+            f"variables must be a mapping, got {_short(raw)}",
+            "write 'variables: {NAME: value}'",
+        )
     out: dict[str, str] = {}
     for key, value in raw.items():
         if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
             raise SpecError(where(path, raw, key), f"invalid variable name {key!r}", "use letters, digits and '_'")
         if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-            raise SpecError(where(path, raw, key), f"variable {key} must be a string or number, got {_short(value)}", "quote the value")
+            raise SpecError(
+                where(path, raw, key),
+                f"variable {key} must be a string or number, got {_short(value)}",
+                "quote the value",
+            )
         out[key] = str(value)
     return out
 

@@ -237,9 +237,7 @@ def _target(path: Path, raw_targets: Any, name: Any) -> Target:
         )
     raw = raw_targets[name]
     if not isinstance(raw, dict):
-        raise ManifestError(
-            here, f"target {name!r} must be a mapping", "give it 'platform' and 'specs'"
-        )
+        raise ManifestError(here, f"target {name!r} must be a mapping", "give it 'platform' and 'specs'")
     _check_keys(path, raw, _TARGET_KEYS, f"target {name!r}")
     platform = raw.get("platform")
     if platform not in PLATFORMS:
@@ -299,9 +297,7 @@ def _target(path: Path, raw_targets: Any, name: Any) -> Target:
 
 def _pypi(path: Path, raw: Any, parent: Any) -> PypiSettings:
     if not isinstance(raw, dict):
-        raise ManifestError(
-            where(path, parent, "pypi"), "pypi must be a mapping", f"keys: {', '.join(_PYPI_KEYS)}"
-        )
+        raise ManifestError(where(path, parent, "pypi"), "pypi must be a mapping", f"keys: {', '.join(_PYPI_KEYS)}")
     _check_keys(path, raw, _PYPI_KEYS, "pypi")
     links = raw.get("find-links") or []
     if isinstance(links, str):

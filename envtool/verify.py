@@ -81,10 +81,7 @@ class VerifyReport:
 
     def summary(self) -> str:
         """``2 missing, 1 changed`` (or ``identical``)."""
-        counts = {
-            k: sum(1 for d in self.differences if d.kind == k)
-            for k in ("missing", "extra", "changed")
-        }
+        counts = {k: sum(1 for d in self.differences if d.kind == k) for k in ("missing", "extra", "changed")}
         return ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "identical"
 
     def check(self) -> None:
@@ -108,9 +105,7 @@ class VerifyReport:
         }  # fmt: skip
 
 
-def verify_environment(
-    prefix: Path, lock: TargetLock, lock_path: Path | None = None
-) -> VerifyReport:
+def verify_environment(prefix: Path, lock: TargetLock, lock_path: Path | None = None) -> VerifyReport:
     """Compare the environment at ``prefix`` with ``lock``."""
     meta = prefix / "conda-meta"
     if not meta.is_dir():
@@ -127,9 +122,7 @@ def verify_environment(
     return VerifyReport(prefix, lock.target, lock_path, len(conda), len(pip), tuple(differences))
 
 
-def lock_for(
-    prefix: Path, lock_file: Path | None, target: str | None, cwd: Path
-) -> tuple[Path, TargetLock]:
+def lock_for(prefix: Path, lock_file: Path | None, target: str | None, cwd: Path) -> tuple[Path, TargetLock]:
     """The lock to verify ``prefix`` against: ``--lock``, ``--target``, or the one it came from."""
     from envtool.install import host_platform, lock_path_for, read_marker, select_lock
     from envtool.lockfile import read_lock
@@ -158,9 +151,7 @@ def _conda_meta(meta: Path) -> list[dict[str, Any]]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise InstallError(
-                str(path), f"unreadable conda-meta record ({exc})", "recreate the environment"
-            ) from None
+            raise InstallError(str(path), f"unreadable conda-meta record ({exc})", "recreate the environment") from None
         if isinstance(data, dict) and "name" in data:
             records.append(data)
     return records
@@ -181,11 +172,7 @@ def installed_pip(prefix: Path, conda_files: Iterable[str] = ()) -> dict[str, In
         for info in sorted([*site.glob("*.dist-info"), *site.glob("*.egg-info")]):
             meta = info / ("METADATA" if info.suffix == ".dist-info" else "PKG-INFO")
             relative = meta.relative_to(prefix).as_posix()
-            if (
-                relative in owned
-                or info.relative_to(prefix).as_posix() in owned
-                or not meta.is_file()
-            ):
+            if relative in owned or info.relative_to(prefix).as_posix() in owned or not meta.is_file():
                 continue
             headers = HeaderParser().parsestr(meta.read_text(encoding="utf-8", errors="replace"))
             name = headers.get("Name") or info.name.split("-")[0]
@@ -193,9 +180,7 @@ def installed_pip(prefix: Path, conda_files: Iterable[str] = ()) -> dict[str, In
             found[normalize(name)] = InstalledPip(
                 name=name,
                 version=str(headers.get("Version", "")),
-                installer=installer.read_text(encoding="utf-8").strip()
-                if installer.is_file()
-                else "",
+                installer=installer.read_text(encoding="utf-8").strip() if installer.is_file() else "",
                 sha256=_recorded_sha256(info / "direct_url.json"),
                 location=info.relative_to(prefix).as_posix(),
             )
@@ -203,9 +188,7 @@ def installed_pip(prefix: Path, conda_files: Iterable[str] = ()) -> dict[str, In
 
 
 def _site_packages(prefix: Path) -> list[Path]:
-    found = sorted(
-        p for p in prefix.glob("lib/python*/site-packages") if p.is_dir() and not p.is_symlink()
-    )
+    found = sorted(p for p in prefix.glob("lib/python*/site-packages") if p.is_dir() and not p.is_symlink())
     windows = prefix / "Lib" / "site-packages"
     return found + ([windows] if windows.is_dir() else [])
 
@@ -231,9 +214,7 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def compare_conda(
-    locked: Sequence[CondaPackage], installed: Mapping[str, InstalledConda]
-) -> list[Difference]:
+def compare_conda(locked: Sequence[CondaPackage], installed: Mapping[str, InstalledConda]) -> list[Difference]:
     """Missing, extra and changed conda packages (version, build, md5, sha256)."""
     out: list[Difference] = []
     wanted = {p.name: p for p in locked}
@@ -270,9 +251,7 @@ def compare_conda(
     return out
 
 
-def compare_pip(
-    locked: Sequence[PipPackage], installed: Mapping[str, InstalledPip]
-) -> list[Difference]:
+def compare_pip(locked: Sequence[PipPackage], installed: Mapping[str, InstalledPip]) -> list[Difference]:
     """Missing, extra and changed pip packages (version, and sha256 where the installer kept it)."""
     out: list[Difference] = []
     wanted = {normalize(p.name): p for p in locked}
@@ -288,15 +267,9 @@ def compare_pip(
         if have.sha256 and accepted and have.sha256.lower() not in accepted:
             changes.append(f"sha256 {pkg.sha256} -> {have.sha256}")
         if changes:
-            out.append(
-                Difference(
-                    "changed", "pip", pkg.name, pkg.version, have.version, "; ".join(changes)
-                )
-            )
+            out.append(Difference("changed", "pip", pkg.name, pkg.version, have.version, "; ".join(changes)))
     out += [
-        Difference(
-            "extra", "pip", h.name, "", h.version, f"installed by {h.installer or 'unknown'}"
-        )
+        Difference("extra", "pip", h.name, "", h.version, f"installed by {h.installer or 'unknown'}")
         for k, h in sorted(installed.items())
         if k not in wanted
     ]

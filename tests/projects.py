@@ -55,11 +55,23 @@ def tf_project(root: Path, channel: Path, **top: Any) -> Path:
         root,
         {
             "cpu": {"platform": "linux-64", "specs": ["base.yml"]},
-            "gpu": {"platform": "linux-64", "specs": ["base.yml", "gpu.yml"], "virtual-packages": ["__cuda=11.2.2"], "lockfile": "gpu"},
+            "gpu": {
+                "platform": "linux-64",
+                "specs": ["base.yml", "gpu.yml"],
+                "virtual-packages": ["__cuda=11.2.2"],
+                "lockfile": "gpu",
+            },
         },
         {
-            "base.yml": {"name": "tf", "channels": [channel_url(channel)], "dependencies": ["python=3.9", "tensorflow=2.9", "numpy<2"]},
-            "gpu.yml": {"dependencies": ["cudatoolkit=11.2", "cudnn=8"], "variables": {"TF_FORCE_GPU_ALLOW_GROWTH": "true"}},
+            "base.yml": {
+                "name": "tf",
+                "channels": [channel_url(channel)],
+                "dependencies": ["python=3.9", "tensorflow=2.9", "numpy<2"],
+            },
+            "gpu.yml": {
+                "dependencies": ["cudatoolkit=11.2", "cudnn=8"],
+                "variables": {"TF_FORCE_GPU_ALLOW_GROWTH": "true"},
+            },
         },
         **top,
     )
@@ -75,10 +87,14 @@ def wheels(root: Path) -> Path:
     return folder
 
 
-def envtool(*args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def envtool(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``envtool`` console script."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([ENVTOOL, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [ENVTOOL, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def lock_files(root: Path) -> dict[str, bytes]:

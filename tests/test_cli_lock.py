@@ -51,11 +51,26 @@ def test_target_option_limits_the_run(root: Path) -> None:
     [
         (("base.yml", "name: tf\nchannels: [x\n"), r"environments/base.yml:\d+: malformed YAML"),
         (("base.yml", "name: tf\ndependancies: [python]\n"), r"base.yml:2: unknown key 'dependancies'"),
-        (("base.yml", "name: tf\nchannels: [conda-forge]\ndependencies:\n  - 'numpy >>= 1'\n"), r"base.yml:4: invalid match spec 'numpy >>= 1'"),
-        (("targets.yml", "version: 1\ntargets:\n  t:\n    platform: linux-32\n    specs: [base.yml]\n"), r"targets.yml:4: unknown platform 'linux-32'.*use one of linux-64"),
-        (("targets.yml", "version: 1\ntargets:\n  t:\n    platform: linux-64\n    specs: [nope.yml]\n"), r"environments/nope.yml: file not found"),
+        (
+            ("base.yml", "name: tf\nchannels: [conda-forge]\ndependencies:\n  - 'numpy >>= 1'\n"),
+            r"base.yml:4: invalid match spec 'numpy >>= 1'",
+        ),
+        (
+            ("targets.yml", "version: 1\ntargets:\n  t:\n    platform: linux-32\n    specs: [base.yml]\n"),
+            r"targets.yml:4: unknown platform 'linux-32'.*use one of linux-64",
+        ),
+        (
+            ("targets.yml", "version: 1\ntargets:\n  t:\n    platform: linux-64\n    specs: [nope.yml]\n"),
+            r"environments/nope.yml: file not found",
+        ),
         (("targets.yml", "version: 9\ntargets: {}\n"), r"targets.yml:1: unsupported manifest version 9"),
-        (("targets.yml", "version: 1\ntargets:\n  t:\n    platform: linux-64\n    specs: [base.yml]\n    virtual-packages: [cuda]\n"), r"invalid virtual package 'cuda'"),
+        (
+            (
+                "targets.yml",
+                "version: 1\ntargets:\n  t:\n    platform: linux-64\n    specs: [base.yml]\n    virtual-packages: [cuda]\n",
+            ),
+            r"invalid virtual package 'cuda'",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(root: Path, edit: tuple[str, str], pattern: str) -> None:

@@ -77,10 +77,20 @@ def test_strict_channel_priority(tmp_path: Path) -> None:
     second = tmp_path / "second"
     make_conda_package(second, "numpy", "1.99.0", "py39_0", depends=["python >=3.9,<3.10"])
     index_channel(second)
-    specs = {"s.yml": {"channels": [channel_url(first), channel_url(second)], "dependencies": ["python=3.9", "numpy<2"]}}
+    specs = {
+        "s.yml": {"channels": [channel_url(first), channel_url(second)], "dependencies": ["python=3.9", "numpy<2"]}
+    }
     strict = write_project(tmp_path / "strict", {"t": {"platform": "linux-64", "specs": ["s.yml"]}}, specs)
-    loose = write_project(tmp_path / "loose", {"t": {"platform": "linux-64", "specs": ["s.yml"]}}, specs, **{"channel-priority": "disabled"})
-    numpy = {name: next(p for p in lock(LockRequest(manifest=m)).solved[0].conda if p.name == "numpy") for name, m in (("strict", strict), ("loose", loose))}
+    loose = write_project(
+        tmp_path / "loose",
+        {"t": {"platform": "linux-64", "specs": ["s.yml"]}},
+        specs,
+        **{"channel-priority": "disabled"},
+    )
+    numpy = {
+        name: next(p for p in lock(LockRequest(manifest=m)).solved[0].conda if p.name == "numpy")
+        for name, m in (("strict", strict), ("loose", loose))
+    }
     assert numpy["strict"].version == "1.23.5" and numpy["strict"].channel == channel_url(first)
     assert numpy["loose"].version == "1.99.0" and numpy["loose"].channel == channel_url(second)
 
@@ -131,7 +141,9 @@ def test_group_file_holds_one_target_per_platform_and_keeps_unsolved_members(tmp
     group = tmp_path / "locks" / "grp-lock.yml"
     before = {lk.target: lk for lk in read_conda_lock(group)}
     assert set(before) == {"a", "b"}
-    (tmp_path / "environments" / "t.yml").write_text(yaml.safe_dump({"channels": [channel_url(channel)], "dependencies": ["cudatoolkit"]}))
+    (tmp_path / "environments" / "t.yml").write_text(
+        yaml.safe_dump({"channels": [channel_url(channel)], "dependencies": ["cudatoolkit"]})
+    )
     # linux-aarch64 has no packages in this channel: the solve fails and nothing changes.
     snapshot = lock_files(tmp_path)
     with pytest.raises(SolveError):
@@ -179,7 +191,7 @@ def test_read_lock_reads_all_three_formats_alike(project: Path) -> None:
 def test_mirror_is_used_and_locks_keep_canonical_urls(tmp_path: Path) -> None:
     served = tf_channel(tmp_path)
     canonical = "https://conda.anaconda.org/conda-forge"
-    manifest = write_project(
+    write_project(
         tmp_path,
         {"t": {"platform": "linux-64", "specs": ["s.yml"]}},
         {"s.yml": {"channels": ["conda-forge"], "dependencies": ["python=3.9", "numpy<2"]}},
@@ -234,7 +246,9 @@ def test_interrupted_process_leaves_locks_and_exits_130(project: Path) -> None:
         hang.listen(16)
         port = hang.getsockname()[1]
         mirror = f"{channel_url(root / 'channel')}=http://127.0.0.1:{port}/x"
-        proc = subprocess.Popen([ENVTOOL, "lock", "--force", "--mirror", mirror], cwd=root, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [ENVTOOL, "lock", "--force", "--mirror", mirror], cwd=root, stderr=subprocess.PIPE, text=True
+        )
         time.sleep(1.5)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)

@@ -23,7 +23,10 @@ SNAPSHOT = Path(os.environ.get("ENVTOOL_SNAPSHOT") or ROOT.parent / "shared" / "
 CANONICAL = "https://conda.anaconda.org/conda-forge"
 pytestmark = [
     pytest.mark.snapshot,
-    pytest.mark.skipif(not (SNAPSHOT / "noarch" / "repodata.json").is_file(), reason=f"conda-forge snapshot not found at {SNAPSHOT} (set ENVTOOL_SNAPSHOT)"),
+    pytest.mark.skipif(
+        not (SNAPSHOT / "noarch" / "repodata.json").is_file(),
+        reason=f"conda-forge snapshot not found at {SNAPSHOT} (set ENVTOOL_SNAPSHOT)",
+    ),
 ]
 COMMITTED = ["linux-cpu", "linux-gpu", "osx-cpu", "osx-arm64-cpu", "win-cpu"]
 
@@ -92,7 +95,11 @@ def test_conda_targets_relock_byte_for_byte(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "environments", project / "environments")
     shutil.copytree(ROOT / "locks", project / "locks")
     mirrors = MirrorMap.parse([f"conda-forge={SNAPSHOT}"], origin="test")
-    result = lock(LockRequest(manifest=project / "environments" / "targets.yml", targets=("linux-gpu",), force=True, mirrors=mirrors))
+    result = lock(
+        LockRequest(
+            manifest=project / "environments" / "targets.yml", targets=("linux-gpu",), force=True, mirrors=mirrors
+        )
+    )
     assert {lk.target for lk in result.solved} == {"linux-gpu"}
     for name in ("linux-gpu.yml", "linux-gpu-explicit.txt", "tf29-gpu-lock.yml"):
         assert (project / "locks" / name).read_bytes() == (ROOT / "locks" / name).read_bytes(), name

@@ -108,7 +108,10 @@ def test_tensorflow_wheels_resolve_from_pypi_for_linux_and_apple_silicon(tmp_pat
     from envtool.spec import Dependency
     from envtool.targets import PypiSettings, with_defaults
 
-    cases = [("linux-64", "tensorflow-cpu==2.9.*", "manylinux"), ("osx-arm64", "tensorflow-macos==2.9.*", "macosx_11_0_arm64")]
+    cases = [
+        ("linux-64", "tensorflow-cpu==2.9.*", "manylinux"),
+        ("osx-arm64", "tensorflow-macos==2.9.*", "macosx_11_0_arm64"),
+    ]
     for platform, req, marker in cases:
         target = Target("t", platform, (), tuple(with_defaults(platform, [])), "t")
         request = PipRequest(

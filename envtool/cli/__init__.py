@@ -93,7 +93,10 @@ def run(action: Callable[[], T]) -> T:
     except Exception as exc:
         if is_verbose():
             raise
-        click.echo(f"error: internal error: {type(exc).__name__}: {exc}; run 'envtool -v ...' for the traceback and report it", err=True)
+        click.echo(
+            f"error: internal error: {type(exc).__name__}: {exc}; run 'envtool -v ...' for the traceback and report it",
+            err=True,
+        )
         sys.exit(EXIT_CHECK_FAILED)
 
 

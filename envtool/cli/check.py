@@ -15,9 +15,7 @@ from envtool.errors import EXIT_CHECK_FAILED
 
 @click.command(name="check")
 @manifest_option
-@click.option(
-    "-t", "--target", "targets", multiple=True, help="Check only this target (repeatable)."
-)
+@click.option("-t", "--target", "targets", multiple=True, help="Check only this target (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> None:
     """Exit 1 if any lock is stale, naming the target and the input that changed."""

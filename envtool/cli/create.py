@@ -45,9 +45,7 @@ _DONE = {
     help="Create it at <project root>/.envtool/envs/NAME (the default name is the target's).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing environment (atomically).")
-@click.option(
-    "--offline", is_flag=True, help="Use only the package caches; never touch the network."
-)
+@click.option("--offline", is_flag=True, help="Use only the package caches; never touch the network.")
 @click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON on stdout.")
 @click.option(
     "--mirror",
@@ -128,12 +126,8 @@ def _request(
     is_target = not Path(lock_arg).is_file()
     lock = select_lock(read_lock(path), str(path), host_platform(), lock_arg if is_target else None)
     if prefix is None:
-        prefix = default_prefix(
-            name or (lock_arg if is_target else lock.name or lock.target), project_root(cwd)
-        )
-    return CreateRequest(
-        lock=lock, prefix=prefix, force=force, offline=offline, mirrors=mirror_map, lock_path=path
-    )
+        prefix = default_prefix(name or (lock_arg if is_target else lock.name or lock.target), project_root(cwd))
+    return CreateRequest(lock=lock, prefix=prefix, force=force, offline=offline, mirrors=mirror_map, lock_path=path)
 
 
 def _create(request: CreateRequest) -> CreateResult:

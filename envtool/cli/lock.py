@@ -14,9 +14,7 @@ from envtool.cli.common import console, manifest_option, resolve_manifest
 
 @click.command(name="lock")
 @manifest_option
-@click.option(
-    "-t", "--target", "targets", multiple=True, help="Lock only this target (repeatable)."
-)
+@click.option("-t", "--target", "targets", multiple=True, help="Lock only this target (repeatable).")
 @click.option("--force", is_flag=True, help="Re-solve even targets whose locks are fresh.")
 @click.option(
     "--mirror",
@@ -36,7 +34,7 @@ def lock(
     """Solve targets into locks/: <target>.yml, <target>-explicit.txt and <group>-lock.yml.
 
     Only targets whose inputs changed are re-solved, unless --force.
-    """  # noqa: D301
+    """
     from envtool.locking import LockRequest
     from envtool.locking import lock as do_lock
     from envtool.mirrors import configured_mirrors
@@ -72,8 +70,6 @@ def lock(
             highlight=False,
         )
     if result.solved:
-        err.print(
-            f"wrote {len(result.files)} files for {len(result.solved)} targets", highlight=False
-        )
+        err.print(f"wrote {len(result.files)} files for {len(result.solved)} targets", highlight=False)
     elif not result.fresh:
         err.print("nothing to lock", highlight=False)

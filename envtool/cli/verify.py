@@ -54,8 +54,7 @@ def _print_table(report: VerifyReport) -> None:
     console = Console(soft_wrap=True)
     if report.ok:
         console.print(
-            f"{report.prefix}: matches its lock "
-            f"({report.conda_checked} conda, {report.pip_checked} pip packages)",
+            f"{report.prefix}: matches its lock ({report.conda_checked} conda, {report.pip_checked} pip packages)",
             highlight=False,
         )
         return
@@ -68,7 +67,5 @@ def _print_table(report: VerifyReport) -> None:
         "changed": "[magenta]changed[/]",
     }
     for diff in report.differences:
-        table.add_row(
-            marks[diff.kind], diff.manager, diff.name, diff.locked, diff.installed, diff.detail
-        )
+        table.add_row(marks[diff.kind], diff.manager, diff.name, diff.locked, diff.installed, diff.detail)
     console.print(table)
