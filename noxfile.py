@@ -98,7 +98,7 @@ def tf_smoke(session: nox.Session) -> None:
     """Install the Linux CPU lock's Python half into a venv of the given CPython 3.9/3.10 and run TF."""
     _install(session)
     python = _tf_python(session)
-    session.run("python", "scripts/tf_smoke_env.py", python, "locks/linux-cpu.yml", str(ROOT / ".envtool" / "tf-smoke"))
+    session.run("python", "scripts/tf_smoke_env.py", python, "locks/linux-cpu.yml")
 
 
 @nox.session

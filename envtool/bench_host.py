@@ -80,6 +80,7 @@ class HostFacts:
     memory_mib: int | None
     gpus: tuple[GpuInfo, ...]
     env: Mapping[str, str]
+    load_average: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of these facts.
@@ -128,6 +129,18 @@ def parse_meminfo(text: str) -> int | None:
     return None
 
 
+def parse_loadavg(text: str) -> float | None:
+    """The 1-minute load average from ``/proc/loadavg``'s text: other work skews the timings.
+
+    >>> parse_loadavg("2.20 1.28 0.62 1/72 12345\\n")
+    2.2
+    """
+    try:
+        return float(text.split(maxsplit=1)[0])
+    except (IndexError, ValueError):
+        return None
+
+
 def parse_nvidia_smi(text: str) -> tuple[GpuInfo, ...]:
     """GPUs from ``nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader``.
 
@@ -157,9 +170,7 @@ def _nvidia_smi() -> str:
         return ""
     query = ["--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"]
     try:
-        done = subprocess.run(
-            [exe, *query], capture_output=True, text=True, timeout=30, check=False
-        )
+        done = subprocess.run([exe, *query], capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return done.stdout if done.returncode == 0 else ""
@@ -180,4 +191,5 @@ def collect_host_facts(env: Mapping[str, str] | None = None) -> HostFacts:
         memory_mib=parse_meminfo(_read("/proc/meminfo")),
         gpus=parse_nvidia_smi(_nvidia_smi()),
         env={name: env[name] for name in ENV_OF_INTEREST if name in env},
+        load_average=parse_loadavg(_read("/proc/loadavg")),
     )

@@ -43,6 +43,7 @@ class Panel:
     unit: str
     bars: tuple[Bar, ...]
     speedup: float | None
+    ratios: tuple[str, ...] = ()
 
 
 def plot_unavailable() -> str | None:
@@ -86,19 +87,20 @@ def plot_panels(results: Sequence[BenchResult], devices: Sequence[str] = ()) -> 
             value, unit = _rate(found)
             bars.append(Bar(device.upper(), value, COLOURS[device]))
             if found.reference and found.reference_throughput and found.throughput is not None:
-                bars.append(
-                    Bar(found.reference, found.reference_throughput, COLOURS["reference"], True)
-                )
+                bars.append(Bar(found.reference, found.reference_throughput, COLOURS["reference"], True))
         speedup = None
         if "cpu" in by_device and "gpu" in by_device and by_device["gpu"].median_s:
             speedup = by_device["cpu"].median_s / by_device["gpu"].median_s
-        panels.append(Panel(workload, unit, tuple(bars), speedup))
+        ratios = tuple(
+            f"{device.upper()} {r.ratio:.2f}x {r.reference}"
+            for device, r in sorted(by_device.items())
+            if r.ratio is not None and r.reference
+        )
+        panels.append(Panel(workload, unit, tuple(bars), speedup, ratios))
     return panels
 
 
-def write_plot(
-    results: Sequence[BenchResult], path: Path, title: str, devices: Sequence[str] = ()
-) -> None:
+def write_plot(results: Sequence[BenchResult], path: Path, title: str, devices: Sequence[str] = ()) -> None:
     """Draw the panels of ``results`` into the PNG ``path`` (matplotlib must be importable)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -132,9 +134,15 @@ def write_plot(
         ax.set_ylim(0, max(values, default=1.0) * 1.2 or 1.0)
         ax.tick_params(axis="y", labelsize=8)
         speed = f"GPU speed-up x{panel.speedup:.1f}" if panel.speedup is not None else _only(panel)
-        ax.set_title(f"{panel.workload}\n{speed}", fontsize=9)
+        ax.set_title("\n".join((panel.workload, "; ".join((speed, *panel.ratios)))), fontsize=9)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
+    figure.supxlabel(
+        "hatched: reference measured in the same run (numpy.matmul on the CPU, the FP32 peak on a GPU); "
+        "titles give the ratio to it (timed in interleaved pairs on the CPU); "
+        "'not run': asked for but skipped (the markdown report says why)",
+        fontsize=8,
+    )
     tmp = path.with_name(f".{path.name}.tmp")
     figure.savefig(tmp, format="png", dpi=100)
     tmp.replace(path)

@@ -32,6 +32,7 @@ TF_FACT_KEYS = (
     "python",
     "numpy_version",
     "numpy_blas",
+    "numpy_blas_core",
     "onednn",
     "cpu_flags",
     "gpu_name",
@@ -119,9 +120,7 @@ def results_table(results: Sequence[BenchResult]) -> list[str]:
     for result in results:
         reference = "-"
         if result.reference:
-            reference = (
-                f"{result.reference} ({format_rate(result.reference_throughput, result.unit)})"
-            )
+            reference = f"{result.reference} ({format_rate(result.reference_throughput, result.unit)})"
         rows.append(
             (
                 result.workload,
@@ -180,10 +179,12 @@ def _facts_lines(ctx: ReportContext) -> list[str]:
     env = ", ".join(f"{k}={v}" for k, v in host.env.items()) or "none set"
     return [
         f"- Python: `{ctx.python}` (Python {tf.get('python', '?')}, numpy "
-        f"{tf.get('numpy_version', '?')} with {tf.get('numpy_blas') or 'unknown BLAS'})",
+        f"{tf.get('numpy_version', '?')} with {tf.get('numpy_blas') or 'unknown BLAS'}"
+        + (f", {tf['numpy_blas_core']} kernels)" if tf.get("numpy_blas_core") else ")"),
         f"- TensorFlow {tf.get('tf_version', '?')}; CUDA {cuda}; cuDNN {cudnn}",
         f"- CPU: {host.cpu.model or '?'}, {host.cpus_usable} usable CPUs, "
-        f"{(host.memory_mib or 0) / 1024:.0f} GiB; flags: {' '.join(host.cpu.flags) or '?'}",
+        f"{(host.memory_mib or 0) / 1024:.0f} GiB; flags: {' '.join(host.cpu.flags) or '?'}"
+        + (f"; load average {host.load_average:.2f} before the run" if host.load_average is not None else ""),
         f"- oneDNN: {tf.get('onednn', '?')}",
         f"- GPU: {gpus}" + (f" (TF sees {tf['gpu_name']})" if tf.get("gpu_name") else ""),
         f"- Environment variables: {env}",
@@ -210,11 +211,7 @@ def markdown_report(
         lines += ["", "## CPU vs GPU", "", *pairs]
     if comparisons is not None:
         lines += ["", f"## Compared with the earlier run (threshold {ctx.threshold:.0%})", ""]
-        lines += (
-            comparison_table(comparisons, ctx.threshold)
-            if comparisons
-            else ["No workload in common."]
-        )
+        lines += comparison_table(comparisons, ctx.threshold) if comparisons else ["No workload in common."]
     if ctx.run.skips:
         lines += ["", "## Skipped", ""]
         for reason, count, where in group_skips(ctx.run.skips):
@@ -240,10 +237,7 @@ def envtool_section(ctx: ReportContext, comparisons: Sequence[Comparison] | None
         "run": {
             "exit_code": ctx.run.exit_code,
             "counts": dict(ctx.run.counts),
-            "skipped": [
-                {"location": s.location, "reason": s.reason, "count": s.count}
-                for s in ctx.run.skips
-            ],
+            "skipped": [{"location": s.location, "reason": s.reason, "count": s.count} for s in ctx.run.skips],
             "failed": list(ctx.run.failures),
         },
         "comparison": None

@@ -168,9 +168,7 @@ pass a file written by `envtool bench` or `pytest --benchmark-json`
         try:
             results.append(parse_entry(entry))
         except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise BenchError(
-                where, f"benchmark #{index} has no usable name or stats ({err!r})"
-            ) from err
+            raise BenchError(where, f"benchmark #{index} has no usable name or stats ({err!r})") from err
     return results
 
 
@@ -215,9 +213,5 @@ def compare_results(
         if previous is None:
             continue
         regressed = result.median_s >= previous.median_s * (1.0 + threshold)
-        comparisons.append(
-            Comparison(
-                result.workload, result.device, previous.median_s, result.median_s, regressed
-            )
-        )
+        comparisons.append(Comparison(result.workload, result.device, previous.median_s, result.median_s, regressed))
     return comparisons

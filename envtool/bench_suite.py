@@ -66,9 +66,7 @@ class SuiteRun:
         return self.exit_code == PYTEST_TESTS_FAILED
 
 
-def suite_command(
-    python: Path, suite: Path, json_path: Path, device: Device, select: str | None = None
-) -> list[str]:
+def suite_command(python: Path, suite: Path, json_path: Path, device: Device, select: str | None = None) -> list[str]:
     """The command line that runs ``suite`` with ``python`` and writes ``json_path``.
 
     >>> suite_command(Path("/env/bin/python"), Path("/p/benchmarks/tf"), Path("/p/out.json"),
@@ -130,9 +128,7 @@ def parse_failures(lines: Iterable[str]) -> tuple[str, ...]:
     return tuple(failures)
 
 
-def run_suite(
-    command: list[str], cwd: Path, on_output: Callable[[str], None] | None = None
-) -> SuiteRun:
+def run_suite(command: list[str], cwd: Path, on_output: Callable[[str], None] | None = None) -> SuiteRun:
     """Run ``command`` in ``cwd``, passing each output line to ``on_output`` as it comes.
 
     Raises :class:`BenchError` when the interpreter cannot be started.

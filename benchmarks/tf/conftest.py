@@ -15,6 +15,7 @@ fails the test when an op fell back to another device.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import platform
 from pathlib import Path
@@ -49,9 +50,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("device", chosen)
         return
     reason = f"runs on {'/'.join(allowed)} only and --tf-device {option} excludes it"
-    metafunc.parametrize(
-        "device", [pytest.param(d, marks=pytest.mark.skip(reason)) for d in allowed]
-    )
+    metafunc.parametrize("device", [pytest.param(d, marks=pytest.mark.skip(reason)) for d in allowed])
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +72,25 @@ def _numpy_blas(numpy: Any) -> str | None:
     except Exception:  # older numpy: show_config() only prints
         return None
     return f"{blas.get('name')} {blas.get('version')}".strip()
+
+
+def _openblas_core(numpy: Any) -> str | None:
+    """The kernel OpenBLAS chose for this CPU (e.g. ``Haswell``, ``SkylakeX``), if numpy bundles it.
+
+    OPENBLAS_CORETYPE overrides the choice, which can make numpy's reference much slower.
+    """
+    libs = Path(numpy.__file__).parent.parent / "numpy.libs"
+    for lib in sorted(libs.glob("libopenblas*")):
+        try:
+            handle = ctypes.CDLL(str(lib))
+        except OSError:
+            continue
+        for symbol in ("openblas_get_corename64_", "openblas_get_corename"):
+            function = getattr(handle, symbol, None)
+            if function is not None:
+                function.restype = ctypes.c_char_p
+                return function().decode()
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -105,10 +123,9 @@ def tf_facts(tf: Any) -> dict[str, Any]:
             "cpu_model": cpu["model"] or platform.processor(),
             "cpu_flags": cpu["flags"],
             "cpu_count": os.cpu_count(),
-            "cpus_usable": len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else None,
+            "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
             "numpy_blas": _numpy_blas(numpy),
+            "numpy_blas_core": _openblas_core(numpy),
             "onednn": tfbench.onednn_state(os.environ, cpu["flags"]),
             "tf_enable_onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
             "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
@@ -174,11 +191,14 @@ class Bench:
     def throughput(self, key: str, value: float | None, unit: str) -> None:
         self.extra_info.update(tfbench.throughput_info(key, value, unit))
 
-    def reference(self, name: str, value: float | None, mine: float | None) -> None:
-        """Record a reference throughput measured (or known) on this host and the ratio to it."""
+    def reference(self, name: str, value: float | None, mine: float | None, ratio: float | None = None) -> None:
+        """Record a reference throughput measured (or known) on this host and the ratio to it.
+
+        ``ratio`` (from interleaved pairs) replaces ``mine / value`` where given.
+        """
         self.extra_info["reference"] = name
         self.extra_info["reference_throughput"] = value
-        self.extra_info["ratio"] = tfbench.ratio(mine, value)
+        self.extra_info["ratio"] = ratio if ratio is not None else tfbench.ratio(mine, value)
 
     def record(self, **info: Any) -> None:
         self.extra_info.update(info)

@@ -35,7 +35,7 @@ def test_conv2d_forward(bench: Any) -> None:
         def step() -> Any:
             return bench.block(forward(x))
 
-        y = bench.pedantic(step, rounds=bench.rounds(10, 50), warmup_rounds=2)
+        y = bench.pedantic(step, rounds=bench.rounds(20, 50), warmup_rounds=2)
     bench.placed(y, model.trainable_variables[0])
     bench.throughput("gflops", tfbench.gflops(flops, bench.median_s()), "GFLOP/s")
     bench.record(batch=BATCH[bench.device], input_shape=list(data.shape))
@@ -58,7 +58,7 @@ def test_conv2d_backward(bench: Any) -> None:
             bench.block(grads[0])
             return grads
 
-        grads = bench.pedantic(step, rounds=bench.rounds(6, 50), warmup_rounds=2)
+        grads = bench.pedantic(step, rounds=bench.rounds(12, 50), warmup_rounds=2)
     bench.placed(grads[0], model.trainable_variables[0])
     bench.throughput("gflops", tfbench.gflops(3 * flops, bench.median_s()), "GFLOP/s")
     bench.record(batch=BATCH[bench.device], input_shape=list(data.shape), pass_="fwd+bwd")

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+import tfbench
+
 tf = pytest.importorskip("tensorflow")
 np = pytest.importorskip("numpy")
 
@@ -22,7 +24,9 @@ def record_bandwidth(bench: Any) -> None:
 
 @pytest.mark.devices("gpu")
 def test_copy_host_to_device(bench: Any) -> None:
-    host = tf.constant(np.ones(ELEMENTS, dtype=np.float32))
+    with tf.device("/CPU:0"):
+        host = tf.identity(np.ones(ELEMENTS, dtype=np.float32))
+    tfbench.check_placement("cpu", host.device)
 
     def copy() -> Any:
         with tf.device(bench.tf_device):

@@ -41,7 +41,7 @@ def test_tf_data_pipeline(bench: Any) -> None:
                 last = tf.identity(x)
         return bench.block(last)
 
-    last = bench.pedantic(epoch, rounds=bench.rounds(5, 10), warmup_rounds=1)
+    last = bench.pedantic(epoch, rounds=bench.rounds(8, 10), warmup_rounds=1)
     bench.placed(last)
     median = bench.median_s()
     per_s = round(IMAGES / median, 1) if median else None

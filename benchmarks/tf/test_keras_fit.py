@@ -26,7 +26,7 @@ def test_keras_fit(bench: Any) -> None:
         start = time.perf_counter()
         model.fit(data, epochs=1, verbose=0)
         first = time.perf_counter() - start
-        bench.pedantic(lambda: model.fit(data, epochs=1, verbose=0), rounds=bench.rounds(5, 10))
+        bench.pedantic(lambda: model.fit(data, epochs=1, verbose=0), rounds=bench.rounds(10, 10))
         out = model(next(iter(data))[0])
     bench.placed(out, model.trainable_variables[0])
     median = bench.median_s()
@@ -48,7 +48,7 @@ def test_keras_fit_first_epoch(bench: Any) -> None:
         with tf.device(bench.tf_device):
             model.fit(data, epochs=1, verbose=0)
 
-    bench.pedantic(first_epoch, setup=setup, rounds=bench.rounds(3, 5))
+    bench.pedantic(first_epoch, setup=setup, rounds=bench.rounds(5, 5))
     bench.placed(models[-1].trainable_variables[0])
     median = bench.median_s()
     record_rate(bench, steps, first_epoch_s=round(median, 3) if median else None)

@@ -1,11 +1,12 @@
 """Mixed precision where the device runs it fast: float16 on GPUs with tensor cores,
 bfloat16 on CPUs with avx512_bf16 or AMX; skipped, with the reason, elsewhere.
 
-The reference is the same work in float32, measured in the same run.
+The reference is the same work in float32, timed in turn with the reduced-precision one.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from typing import Any
 
@@ -17,14 +18,12 @@ from workloads import classification_data, small_model
 tf = pytest.importorskip("tensorflow")
 np = pytest.importorskip("numpy")
 
-SIZE = {"cpu": 1024, "gpu": 4096}
+SIZE = {"cpu": 2048, "gpu": 4096}
 
 
 def plan(bench: Any) -> str:
     cc = bench.gpu_details.get("compute_capability")
-    policy, why = tfbench.mixed_precision_plan(
-        bench.device, tuple(cc) if cc else None, bench.extra_info["cpu_flags"]
-    )
+    policy, why = tfbench.mixed_precision_plan(bench.device, tuple(cc) if cc else None, bench.extra_info["cpu_flags"])
     if policy is None:
         pytest.skip(f"mixed precision: {why}")
     bench.record(policy=policy, policy_reason=why)
@@ -46,14 +45,14 @@ def test_mixed_precision_matmul(bench: Any) -> None:
         def step32() -> Any:
             return bench.block(tf.matmul(a32, a32))
 
-        c = bench.pedantic(step, rounds=bench.rounds(5, 30), warmup_rounds=1)
-        f32_seconds = tfbench.median_time(step32, rounds=bench.rounds(10, 30), warmup=2)
+        c = bench.pedantic(step, rounds=bench.rounds(15, 30), warmup_rounds=1)
+        low, f32 = tfbench.paired_times(step, step32, rounds=bench.rounds(5, 20))
     bench.placed(c)
-    mine = tfbench.gflops(tfbench.matmul_flops(size), bench.median_s())
+    flops = tfbench.matmul_flops(size)
+    mine = tfbench.gflops(flops, bench.median_s())
     bench.throughput("gflops", mine, "GFLOP/s")
-    bench.reference(
-        "tf float32 matmul", tfbench.gflops(tfbench.matmul_flops(size), f32_seconds), mine
-    )
+    f32_gflops = tfbench.gflops(flops, statistics.median(f32))
+    bench.reference("tf float32 matmul", f32_gflops, mine, tfbench.paired_speed_ratio(low, f32))
     bench.record(size=size, dtype=dtype.name)
 
 
@@ -68,7 +67,7 @@ def test_mixed_precision_fit(bench: Any) -> None:
             start = time.perf_counter()
             model.fit(data, epochs=1, verbose=0)
             first = time.perf_counter() - start
-            bench.pedantic(lambda: model.fit(data, epochs=1, verbose=0), rounds=bench.rounds(5, 10))
+            bench.pedantic(lambda: model.fit(data, epochs=1, verbose=0), rounds=bench.rounds(10, 10))
             out = model.layers[0](next(iter(data))[0])
     finally:
         tf.keras.mixed_precision.set_global_policy(previous)

@@ -152,9 +152,7 @@ def check_placement(device: str, actual: str) -> str:
     return actual
 
 
-def gpu_skip_reason(
-    gpu_names: Sequence[str], build_info: Mapping[str, Any], env: Mapping[str, str]
-) -> str | None:
+def gpu_skip_reason(gpu_names: Sequence[str], build_info: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
     """Why the GPU cases cannot run here, or ``None`` when a GPU is visible to TensorFlow.
 
     ``build_info`` is ``tf.sysconfig.get_build_info()``; ``env`` is ``os.environ``.
@@ -170,10 +168,7 @@ def gpu_skip_reason(
     if gpu_names:
         return None
     if not build_info.get("is_cuda_build", False):
-        return (
-            "no GPU: this TensorFlow is a CPU-only build "
-            "(tensorflow-cpu; get_build_info() has is_cuda_build=False)"
-        )
+        return "no GPU: this TensorFlow is a CPU-only build (tensorflow-cpu; get_build_info() has is_cuda_build=False)"
     visible = env.get("CUDA_VISIBLE_DEVICES")
     if visible is not None and visible.strip() in ("", "-1"):
         return f"no GPU: CUDA_VISIBLE_DEVICES={visible!r} hides every GPU from TensorFlow"
@@ -345,3 +340,40 @@ def median_time(fn: Callable[[], Any], rounds: int = 3, warmup: int = 1) -> floa
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def paired_times(
+    fn_a: Callable[[], Any], fn_b: Callable[[], Any], rounds: int = 5, warmup: int = 1
+) -> tuple[list[float], list[float]]:
+    """Wall seconds of ``fn_a`` and ``fn_b`` called in turn, so both see the same machine load.
+
+    On a shared machine the load can change between two separately timed
+    loops; pairs keep a ratio honest where separate medians would not.
+
+    >>> a, b = paired_times(lambda: None, lambda: None, rounds=4)
+    >>> len(a), len(b)
+    (4, 4)
+    """
+    for _ in range(warmup):
+        fn_a()
+        fn_b()
+    times_a: list[float] = []
+    times_b: list[float] = []
+    for _ in range(rounds):
+        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return times_a, times_b
+
+
+def paired_speed_ratio(times: Sequence[float], reference_times: Sequence[float]) -> float | None:
+    """How many times faster than the reference, as the median over pairs, to 3 places.
+
+    >>> paired_speed_ratio([1.0, 2.0, 1.0], [2.0, 4.0, 3.0])
+    2.0
+    >>> paired_speed_ratio([], []) is None
+    True
+    """
+    ratios = [ref / mine for mine, ref in zip(times, reference_times) if mine > 0]
+    return round(statistics.median(ratios), 3) if ratios else None

@@ -48,9 +48,7 @@ def _print_outcome(console: Console, outcome: BenchOutcome) -> None:
         console.print(f"skipped {count}: {reason}", markup=False)
     for comparison in outcome.comparisons or ():
         verdict = "SLOWER" if comparison.regressed else "ok"
-        console.print(
-            f"{comparison.workload} ({comparison.device}): {comparison.change:+.1%} {verdict}"
-        )
+        console.print(f"{comparison.workload} ({comparison.device}): {comparison.change:+.1%} {verdict}")
     console.print(f"wrote {outcome.json_path}", markup=False)
     console.print(f"wrote {outcome.markdown_path}", markup=False)
     if outcome.plot_path is not None:
@@ -133,5 +131,8 @@ def bench(
     )
     echo = None if quiet else (lambda line: click.echo(line, err=True))
     outcome = run(lambda: run_bench(request, on_output=echo))
-    _print_outcome(Console(), outcome)
+    console = Console()
+    if not console.is_terminal:  # logs: room for the whole table instead of 80 columns
+        console.width = 120
+    _print_outcome(console, outcome)
     run(lambda: check_outcome(outcome))
