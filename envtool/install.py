@@ -19,8 +19,9 @@ Packages come from the lock's canonical URLs, or from a mirror
 all environments: ``$ENVTOOL_CACHE_DIR/pkgs`` when that variable is set, else
 rattler's own (``$RATTLER_CACHE_DIR/pkgs`` or ``~/.cache/rattler/cache/pkgs``).
 Every package is checked against the lock's sha256 (or md5 when the lock has
-no sha256) as it is downloaded; ``file://`` packages, which rattler reads
-without checking, are hashed here first.
+no sha256) as rattler downloads it; ``file://`` packages, which rattler reads
+without checking, are hashed here first. A cached package is trusted: rattler
+keys its cache by sha256 when the lock has one, else by name-version-build.
 
 Environments named with ``-n NAME`` (or created from a target name) live in
 ``<project root>/.envtool/envs/<name>``; the project root is the nearest folder
@@ -51,8 +52,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from envtool.errors import (
     ConfigError,
@@ -78,10 +77,15 @@ _INDEX_KEYS = ("build_number", "noarch", "license", "license_family", "timestamp
 class InstallProgress(Protocol):
     """Receives progress from :func:`create_environment`; the CLI draws it.
 
-    Phases: ``"fetch"`` (conda packages into the cache, downloaded or already
-    there), ``"link"`` (conda packages into the environment) and ``"pip"``.
-    Calls may come from several threads at once.
+    Phases: ``"conda"`` and ``"pip"`` (begun and ended once each) and, only
+    when ``per_package`` is true, ``"fetch"`` (conda packages into the cache,
+    downloaded or already there) and ``"link"`` (into the environment) with one
+    :meth:`advance` per package. Per-package events come from rattler's worker
+    threads, several at once, and cost a little time (a few ms per 50
+    packages); leave ``per_package`` false when only phases are shown.
     """
+
+    per_package: bool
 
     def begin(self, phase: str, total: int) -> None:
         """A phase starts with ``total`` items."""
@@ -249,17 +253,18 @@ def create_environment(request: CreateRequest) -> CreateResult:
     root = cache_root(request.cache_dir)
     pkgs_dir = package_cache_dir(root)
     records = conda_records(lock, request.mirrors)
-    _check_sources(lock, records, pkgs_dir, request.offline)
+    cached = _check_sources(lock, records, pkgs_dir, request.offline)
+    records = [_from_cache(r, pkgs_dir) if ok else r for r, ok in zip(records, cached, strict=True)]
+    downloaded = sum(1 for r, ok in zip(records, cached, strict=True) if not ok and not r.url.startswith("file:"))
     with _staging(final) as staging:
-        downloaded = _link_conda(
-            lock=lock,
-            records=records,
-            staging=staging,
-            final=final,
-            pkgs_dir=pkgs_dir,
-            progress=request.progress,
-        )
-        _finish_conda_meta(staging, lock)
+        _link_conda(
+            lock=lock, records=records, staging=staging, final=final, pkgs_dir=pkgs_dir,
+            mirrors=request.mirrors, progress=request.progress,
+        )  # fmt: skip
+        _readable_records(staging)
+        mirrored = {r.file_name for r, pkg in zip(records, lock.conda, strict=True) if r.url != pkg.url}
+        fresh = {r.file_name for r, ok in zip(records, cached, strict=True) if not ok}
+        _finish_conda_meta(staging, lock, mirrored | fresh)
         if lock.pip:
             pip_install.install_wheels(
                 pip_install.PipInstall(
@@ -313,7 +318,12 @@ def build_number(build: str) -> int:
 
 
 def conda_records(lock: TargetLock, mirrors: MirrorMap) -> list[rattler.RepoDataRecord]:
-    """Rattler records for the lock's conda packages, downloading from ``mirrors`` where given."""
+    """Rattler records for the lock's conda packages.
+
+    A record keeps its canonical URL (what ``conda-meta`` should show) unless a
+    ``file://`` mirror serves it; ``http(s)://`` mirrors apply in the download
+    client (:func:`_client`), as rattler cannot read ``file://`` through one.
+    """
     from rattler import BuildString, PackageRecord, RepoDataRecord
 
     records = []
@@ -324,8 +334,39 @@ def conda_records(lock: TargetLock, mirrors: MirrorMap) -> list[rattler.RepoData
             build_number=build_number(pkg.build), subdir=pkg.subdir, depends=list(pkg.depends),
             md5=md5, sha256=sha256,
         )  # fmt: skip
-        records.append(RepoDataRecord(record, pkg.filename, mirrors.to_mirror(pkg.url), pkg.channel))
+        mirrored = mirrors.to_mirror(pkg.url)
+        url = mirrored if mirrored.startswith("file:") else pkg.url
+        records.append(RepoDataRecord(record, pkg.filename, url, pkg.channel))
     return records
+
+
+def _client(mirrors: MirrorMap) -> rattler.Client | None:
+    """A download client sending canonical URLs to their ``http(s)://`` mirrors (None: none)."""
+    remote = {c: [m] for c, m in mirrors.mirrors.items() if not m.startswith("file:")}
+    if not remote:
+        return None
+    from rattler.networking import AuthenticationMiddleware, Client, MirrorMiddleware, RetryMiddleware
+
+    return Client([RetryMiddleware(), MirrorMiddleware(remote), AuthenticationMiddleware()])
+
+
+def _from_cache(record: rattler.RepoDataRecord, pkgs_dir: Path) -> rattler.RepoDataRecord:
+    """The record completed from the cached package's ``info/index.json`` (noarch, license...).
+
+    Done before linking so that rattler writes complete ``conda-meta`` records
+    at once: rewriting them afterwards costs more than linking small packages.
+    """
+    from rattler import PackageRecord, RepoDataRecord
+
+    index = pkgs_dir / _stem(record.file_name) / "info" / "index.json"
+    sha256, md5 = record.sha256, record.md5
+    try:
+        full = PackageRecord.from_index_json(
+            index, sha256=sha256.hex() if sha256 else None, md5=md5.hex() if md5 else None
+        )
+    except Exception:  # rattler raises its own types; the plain record still installs
+        return record
+    return RepoDataRecord(full, record.file_name, record.url, record.channel)
 
 
 def _hash_bytes(lock: TargetLock, pkg: CondaPackage) -> tuple[bytes | None, bytes | None]:
@@ -349,27 +390,33 @@ def _hash_bytes(lock: TargetLock, pkg: CondaPackage) -> tuple[bytes | None, byte
         ) from None
 
 
-def _check_sources(lock: TargetLock, records: Sequence[rattler.RepoDataRecord], pkgs_dir: Path, offline: bool) -> None:
-    """Refuse what rattler would not check: uncached packages offline, ``file://`` hashes."""
-    local = [(p, r) for p, r in zip(lock.conda, records, strict=True) if r.url.startswith("file:")]
-    if not offline and not local:
-        return
+def _check_sources(
+    lock: TargetLock, records: Sequence[rattler.RepoDataRecord], pkgs_dir: Path, offline: bool
+) -> list[bool]:
+    """Which records the cache holds; refuse what rattler would not check.
+
+    Offline, every package must be cached or local; a ``file://`` package that
+    is not cached is hashed here, as rattler reads local files unchecked.
+    """
     from rattler import PackageCache
 
-    index = _run(PackageCache(pkgs_dir).index())
+    index = _run(PackageCache(pkgs_dir).index(), settle=False)
+    cached = [index.contains_record(r) for r in records]
+    local = [r.url.startswith("file:") for r in records]
     if offline:
-        missing = [r.file_name for r in records if not index.contains_record(r) and not r.url.startswith("file:")]
+        missing = [r.file_name for r, c, f in zip(records, cached, local, strict=True) if not (c or f)]
         if missing:
             raise InstallError(
                 str(pkgs_dir),
                 f"{len(missing)} package(s) are not in the cache, e.g. {missing[0]}",
                 "run once without --offline to fill the cache, or use a file:// --mirror",
             )
-    todo = [(p, r) for p, r in local if not index.contains_record(r)]
+    todo = [(p, r) for p, r, c, f in zip(lock.conda, records, cached, local, strict=True) if f and not c]
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         for problem in pool.map(lambda pr: _check_local_file(*pr), todo):
             if problem is not None:
                 raise problem
+    return cached
 
 
 def _check_local_file(pkg: CondaPackage, record: rattler.RepoDataRecord) -> EnvtoolError | None:
@@ -405,6 +452,9 @@ def local_path(url: str) -> Path:
     >>> local_path("file:///srv/chan/noarch/a%20b-1-0.conda").as_posix()
     '/srv/chan/noarch/a b-1-0.conda'
     """
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname  # imports http.client, email...: only when needed
+
     return Path(url2pathname(urlparse(url).path))
 
 
@@ -423,27 +473,32 @@ def _link_conda(
     staging: Path,
     final: Path,
     pkgs_dir: Path,
+    mirrors: MirrorMap,
     progress: InstallProgress | None,
-) -> int:
-    """Link the conda half into ``staging``, writing ``final`` into files; count downloads."""
+) -> None:
+    """Link the conda half into ``staging``, writing ``final`` into files."""
     from rattler import Subdir, install
     from rattler.exceptions import InstallerError
 
-    reporter = _Reporter(progress or _Silent(), len(records))
+    reporter = _reporter(progress, len(records)) if progress is not None and progress.per_package else None
+    if progress is not None:
+        progress.begin("conda", len(records))
     try:
         _run(
             install(
                 records, target_prefix=staging, alternative_target_prefix=final, cache_dir=pkgs_dir,
                 installed_packages=[], platform=Subdir(lock.platform), execute_link_scripts=False,
                 show_progress=False,  # rattler's bars crash the interpreter at exit now and then
-                reporter=reporter,
+                reporter=reporter, client=_client(mirrors),
             )
         )  # fmt: skip
     except InstallerError as exc:
-        raise installer_error(str(exc), records, final) from None
+        raise installer_error(str(exc), records, final, mirrors) from None
     finally:
-        reporter.close()
-    return reporter.downloads
+        if reporter is not None:
+            reporter.close()
+        if progress is not None:
+            progress.end("conda")
 
 
 _NOT_FOUND_FIX = "check that the channel or --mirror holds it; re-lock if the channel removed it"
@@ -460,8 +515,16 @@ _RULES: tuple[tuple[str, str, str, str], ...] = (
 )  # fmt: skip
 
 
-def installer_error(message: str, records: Sequence[rattler.RepoDataRecord], final: Path) -> InstallError:
+def installer_error(
+    message: str,
+    records: Sequence[rattler.RepoDataRecord],
+    final: Path,
+    mirrors: MirrorMap | None = None,
+) -> InstallError:
     """Turn rattler's multi-line installer error into one error naming URL, value and fix.
+
+    Rattler names canonical URLs even when a mirror served them; the error
+    names the URL really fetched.
 
     >>> err = installer_error("failed to fetch a-1-0.conda\\nCaused by: HTTP status client "
     ...     "error (404 Not Found) for url (http://m/a-1-0.conda)", [], Path("/env"))
@@ -475,10 +538,12 @@ def installer_error(message: str, records: Sequence[rattler.RepoDataRecord], fin
     url = next((r.url for r in records if r.file_name == name), name or str(final))
     if found := re.search(r"for url \((\S+)\)", message):
         url = found.group(1)
+    url = (mirrors or MirrorMap()).to_mirror(url)
     mismatch = re.search(r"hash mismatch when extracting (\S+) to .*?: expected (\w+), got (\w+)", message)
     if mismatch:
         kind = "sha256" if len(mismatch.group(2)) == 64 else "md5"
-        return _mismatch(mismatch.group(1), kind, mismatch.group(3), mismatch.group(2))
+        where = (mirrors or MirrorMap()).to_mirror(mismatch.group(1))
+        return _mismatch(where, kind, mismatch.group(3), mismatch.group(2))
     if status := re.search(r"HTTP status (?:client|server) error \((\d+)[^)]*\)", message):
         if status.group(1) == "404":
             return InstallError(url, "not found (HTTP 404)", _NOT_FOUND_FIX)
@@ -498,107 +563,135 @@ def installer_error(message: str, records: Sequence[rattler.RepoDataRecord], fin
     )
 
 
-def _finish_conda_meta(staging: Path, lock: TargetLock) -> None:
-    """Make ``conda-meta`` records look like conda's: canonical URLs, the package's own metadata.
+def _finish_conda_meta(staging: Path, lock: TargetLock, file_names: set[str]) -> None:
+    """Complete the ``conda-meta`` records of ``file_names`` as conda would write them.
 
-    Rattler writes what it was given: the mirror URL, and only the fields a
-    lock holds. The package's ``info/index.json`` (in the cache) adds
-    ``noarch``, ``build_number``, ``license``... which conda uses later.
+    Those are packages that were not cached before (so no ``index.json`` was
+    known) or came from a ``file://`` mirror (so rattler recorded the mirror's
+    URL): set the canonical URL and take ``noarch``, ``license``... from the
+    package's ``info/index.json``.
     """
-    by_file = {pkg.filename: pkg for pkg in lock.conda}
-    for path in (staging / "conda-meta").glob("*.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        pkg = by_file.get(str(data.get("fn", "")))
-        if pkg is None:
-            continue
-        data["url"], data["channel"] = pkg.url, pkg.channel
-        extracted = data.get("extracted_package_dir")
-        index_path = Path(extracted) / "info" / "index.json" if extracted else None
-        if index_path is not None and index_path.is_file():
-            index = json.loads(index_path.read_text(encoding="utf-8"))
-            data.update({k: index[k] for k in _INDEX_KEYS if k in index})
-        path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    if not file_names:
+        return
+    by_file = {pkg.filename: pkg for pkg in lock.conda if pkg.filename in file_names}
+    paths = [p for p in (staging / "conda-meta").glob("*.json") if p.stem in {_stem(f) for f in by_file}]
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        list(pool.map(lambda path: _finish_record(path, by_file), paths))
 
 
-class _Silent:
-    """No progress wanted: the reporter still counts downloads."""
+def _readable_records(staging: Path) -> None:
+    """Give ``conda-meta/*.json`` the mode of rattler's ``history`` file (umask-based).
 
-    def begin(self, phase: str, total: int) -> None:
-        """Ignored."""
+    Rattler writes the records 0600, so another user's ``conda list`` or
+    ``envtool verify`` of a shared environment could not read them.
+    """
+    meta = staging / "conda-meta"
+    try:
+        mode = (meta / "history").stat().st_mode & 0o666
+    except OSError:
+        return
+    for path in meta.glob("*.json"):
+        path.chmod(mode)
 
-    def advance(self, phase: str, item: str) -> None:
-        """Ignored."""
 
-    def end(self, phase: str) -> None:
-        """Ignored."""
+def _stem(file_name: str) -> str:
+    return file_name.removesuffix(".conda").removesuffix(".tar.bz2")
 
 
-class _Reporter:
-    """Rattler's installer callbacks, forwarded to an :class:`InstallProgress` as package names."""
+def _finish_record(path: Path, by_file: dict[str, CondaPackage]) -> None:
+    data = json.loads(path.read_bytes())
+    pkg = by_file.get(str(data.get("fn", "")))
+    if pkg is None:
+        return
+    data["url"], data["channel"] = pkg.url, pkg.channel
+    extracted = data.get("extracted_package_dir")
+    try:
+        index = json.loads((Path(extracted) / "info" / "index.json").read_bytes()) if extracted else {}
+    except (OSError, ValueError):
+        index = {}
+    data.update({k: index[k] for k in _INDEX_KEYS if k in index})
+    path.unlink()  # a new file: rewriting one in place makes ext4 flush it
+    path.write_text(json.dumps(data), encoding="utf-8")  # the C encoder: indenting is 5x slower
 
-    def __init__(self, progress: InstallProgress, total: int) -> None:
-        self._progress = progress
-        self._total = total
-        self._names: dict[int, str] = {}
-        self._done = {"fetch": 0, "link": 0}
-        self._open = {"fetch"}
-        self._lock = threading.Lock()
-        self.downloads = 0
-        progress.begin("fetch", total)
 
-    def on_populate_cache_start(self, operation: int, package_name: str) -> int:
-        self._names[operation] = package_name
-        return operation
+def _reporter(progress: InstallProgress, total: int) -> Any:
+    """Rattler's installer callbacks, forwarded to ``progress`` as package names.
 
-    def on_download_start(self, cache_entry: int) -> int:
-        self.downloads += 1
-        return cache_entry
+    Built on rattler's ``InstallerReporter``, whose no-op defaults answer
+    the callbacks not drawn here (imported lazily, hence the class in here).
+    """
+    from rattler.install.installer import InstallerReporter
 
-    def on_populate_cache_complete(self, cache_entry: int) -> None:
-        self._step("fetch", cache_entry)
+    class Reporter(InstallerReporter):
+        def __init__(self) -> None:
+            self.names: dict[int, str] = {}
+            self.done = {"fetch": 0, "link": 0}
+            self.open = {"fetch", "link"}
+            self.lock = threading.Lock()
+            for phase in sorted(self.open):
+                progress.begin(phase, total)
 
-    def on_link_start(self, operation: int, package_name: str) -> int:
-        with self._lock:
-            if "link" not in self._open and not self._done["link"]:
-                self._open.add("link")
-                self._progress.begin("link", self._total)
-        self._names[operation] = package_name
-        return operation
+        def on_populate_cache_start(self, operation: int, package_name: str) -> int:
+            self.names[operation] = package_name
+            return operation
 
-    def on_link_complete(self, index: int) -> None:
-        self._step("link", index)
+        def on_populate_cache_complete(self, cache_entry: int) -> None:
+            self.step("fetch", cache_entry)
 
-    def _step(self, phase: str, token: int) -> None:
-        self._progress.advance(phase, self._names.get(token, "?"))
-        with self._lock:
-            self._done[phase] += 1
-            finished = self._done[phase] >= self._total and phase in self._open
+        def on_link_start(self, operation: int, package_name: str) -> int:
+            self.names[operation] = package_name
+            return operation
+
+        def on_link_complete(self, index: int) -> None:
+            self.step("link", index)
+
+        def step(self, phase: str, token: int) -> None:
+            progress.advance(phase, self.names.get(token, "?"))
+            with self.lock:
+                self.done[phase] += 1
+                finished = self.done[phase] >= total and phase in self.open
+                if finished:
+                    self.open.discard(phase)
             if finished:
-                self._open.discard(phase)
-        if finished:
-            self._progress.end(phase)
+                progress.end(phase)
 
-    def close(self) -> None:
-        """End the phases still open (after a failure)."""
-        for phase in sorted(self._open):
-            self._progress.end(phase)
-        self._open.clear()
+        def close(self) -> None:
+            """End the phases still open (after a failure)."""
+            for phase in sorted(self.open):
+                progress.end(phase)
+            self.open.clear()
 
-    def __getattr__(self, name: str) -> Any:
-        """Every other rattler callback: ignore it (and return a token where one is wanted)."""
-        if name.startswith("on_"):
-            return lambda *args: 0
-        raise AttributeError(name)
+    return Reporter()  # type: ignore[abstract]  # rattler's no-op defaults have docstring bodies
 
 
-def _run(coro: Any) -> Any:
-    """Run a rattler coroutine to completion from synchronous code (even under a running loop)."""
+def _run(coro: Any, settle: bool = True) -> Any:
+    """Run a rattler coroutine to completion from synchronous code (even under a running loop).
+
+    ``settle``: see :func:`_let_rattler_finish`; needless when more rattler
+    calls follow.
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        try:
+            return asyncio.run(coro)
+        finally:
+            if settle:
+                _let_rattler_finish()
     with ThreadPoolExecutor(max_workers=1) as pool:  # pragma: no cover - only inside async callers
         return pool.submit(asyncio.run, coro).result()
+
+
+def _let_rattler_finish() -> None:
+    """Release the GIL for a moment after a rattler future resolves.
+
+    The tokio thread that resolved it (pyo3-async-runtimes' ``set_result``)
+    still needs the GIL to drop its references once ``call_soon_threadsafe``
+    returns. Were the interpreter to exit first, that thread would crash it at
+    shutdown (SIGSEGV/SIGABRT after a successful install, a few runs in a
+    hundred; 1 in 3 on a loaded machine). A millisecond lets it finish.
+    """
+    time.sleep(0.001)
 
 
 # --------------------------------------------------------------------------- staging and swapping
@@ -620,10 +713,14 @@ def _staging(final: Path) -> Iterator[Path]:
         ) from None
     try:
         yield staging
-    except BaseException:
+    except BaseException as exc:
         with _signals_held():
             _remove_tree(staging)
             _remove_made(made)
+        if isinstance(exc, OSError):  # writing envtool's own files: full or read-only disk
+            raise InstallError(
+                str(final.parent), f"cannot write ({exc.strerror})", "free some space or choose a writable -p PREFIX"
+            ) from None
         raise
 
 
@@ -647,54 +744,54 @@ def _remove_made(made: Sequence[Path]) -> None:
 
 def _remove_tree(path: Path) -> None:
     """Delete ``path``; retried, as rattler's worker threads may still write just after a cancel."""
-    for attempt in range(20):
+    for _ in range(20):
         shutil.rmtree(path, ignore_errors=True)
+        time.sleep(0.02)
         if not path.exists():
-            time.sleep(0.05 if attempt == 0 else 0)
-            if not path.exists():
-                return
-        time.sleep(0.05)
+            return
 
 
 def _swap_into_place(staging: Path, final: Path) -> bool:
     """Rename ``staging`` to ``final`` (an old environment there goes aside, then away)."""
-    with _signals_held():
+    with _signals_held() as held:
         old: Path | None = None
-        if final.is_dir() and any(final.iterdir()):
-            old = final.parent / f".{final.name}.envtool-old-{secrets.token_hex(4)}"
-            final.rename(old)
-        elif final.is_dir():
-            final.rmdir()
         try:
+            if final.is_dir() and any(final.iterdir()):
+                old = final.parent / f".{final.name}.envtool-old-{secrets.token_hex(4)}"
+                final.rename(old)
+            elif final.is_dir():
+                final.rmdir()
             staging.rename(final)
         except OSError as exc:
-            if old is not None:
+            if old is not None and not final.exists():
                 old.rename(final)
             raise InstallError(
                 str(final),
                 f"cannot move the new environment into place ({exc.strerror})",
-                "check that nothing else writes there, then retry",
+                "check that nothing else uses or writes there, then retry",
             ) from None
         if old is not None:
             _remove_tree(old)
+        held.clear()  # too late to stop: the exit code must say the new environment is in place
     return old is not None
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
+def _signals_held() -> Iterator[list[int]]:
     """Hold SIGINT/SIGTERM back while a short critical section runs, then deliver them.
 
+    Yields the signals held so far; those still in it at the end are delivered.
     Python-level handlers rather than a signal mask: rattler's threads would
     still receive a masked signal and Python would run the handler anyway.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
     signals = [signal.SIGINT, signal.SIGTERM]
     previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in signals}
     try:
-        yield
+        yield held
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)

@@ -215,7 +215,7 @@ def relocate_scripts(staging: Path, final: Path, names: set[str]) -> list[Path]:
             if changed:
                 out = io.StringIO()
                 csv.writer(out, lineterminator="\n").writerows(rows)
-                record.write_text(out.getvalue(), encoding="utf-8")
+                _replace_file(record, out.getvalue().encode("utf-8"))
     return rewritten
 
 
@@ -232,10 +232,16 @@ def _rewrite_shebang(path: Path, old: bytes, new: bytes) -> bool:
     top = b"\n".join(lines[:2])
     if old not in top:
         return False
-    mode = path.stat().st_mode
-    path.write_bytes(b"\n".join([top.replace(old, new), *lines[2:]]))
-    path.chmod(mode)
+    _replace_file(path, b"\n".join([top.replace(old, new), *lines[2:]]))
     return True
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write a new file over ``path``: never in place, as installers hardlink from their caches."""
+    temp = path.with_name(f".{path.name}.envtool-tmp")
+    temp.write_bytes(data)
+    temp.chmod(path.stat().st_mode)
+    temp.replace(path)
 
 
 def _normalize(name: str) -> str:

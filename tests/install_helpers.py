@@ -119,8 +119,12 @@ def build_world(root: Path, *, pip: bool = True, variables: dict[str, str] | Non
     return World(root, channel, wheels, lock, files)
 
 
-def many_packages_world(root: Path, count: int) -> World:
-    """A channel of ``count`` tiny packages (a few files each) and their lock, for benchmarks."""
+def many_packages_world(root: Path, count: int, *, canonical: str | None = None) -> World:
+    """A channel of ``count`` tiny packages (a few files each) and their lock, for benchmarks.
+
+    ``canonical`` is the channel URL the lock names (default :data:`CANONICAL`);
+    pass ``"local"`` to lock the ``file://`` channel itself, needing no mirror.
+    """
     subdir = host_subdir()
     channel = root / "channel"
     files = {}
@@ -133,18 +137,19 @@ def many_packages_world(root: Path, count: int) -> World:
                    f"lib/{name}.so": bytes(range(256)) * 8},
         )  # fmt: skip
     index_channel(channel, subdirs=("noarch", subdir))
-    conda = tuple(_locked(channel, path) for path in files.values())
-    lock = TargetLock(target="bench", platform=subdir, name="bench", channels=(CANONICAL,), conda=conda)
+    base = channel.as_uri() if canonical == "local" else canonical or CANONICAL
+    conda = tuple(_locked(channel, path, base) for path in files.values())
+    lock = TargetLock(target="bench", platform=subdir, name="bench", channels=(base,), conda=conda)
     return World(root, channel, root / "wheels", lock, files)
 
 
-def _locked(channel: Path, archive: Path) -> CondaPackage:
+def _locked(channel: Path, archive: Path, base: str = CANONICAL) -> CondaPackage:
     subdir = archive.parent.name
     repodata = json.loads((channel / subdir / "repodata.json").read_text())
     entry = {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}[archive.name]
     return CondaPackage(
         name=entry["name"], version=entry["version"], build=entry["build"],
-        url=f"{CANONICAL}/{subdir}/{archive.name}", md5=entry["md5"], sha256=entry["sha256"],
+        url=f"{base}/{subdir}/{archive.name}", md5=entry["md5"], sha256=entry["sha256"],
         depends=tuple(entry.get("depends", ())),
     )  # fmt: skip
 
@@ -201,7 +206,7 @@ def snapshot(folder: Path) -> dict[str, Any]:
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
         if path.is_symlink():
-            out[rel] = ("link", os.readlink(path))
+            out[rel] = ("link", str(path.readlink()))
         elif path.is_dir():
             out[rel] = ("dir", path.stat().st_mode)
         else:
@@ -260,7 +265,7 @@ class StallingServer:
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, directory=str(outer.directory), **kwargs)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Quiet."""
 
             def do_GET(self) -> None:
@@ -310,7 +315,11 @@ def tiny_disk_prefix(folder: Path, size_kb: int = 64) -> list[str] | None:
     if not _has("unshare"):
         return None
     flags = "-m" if os.geteuid() == 0 else "-rm"
-    probe = subprocess.run(["unshare", flags, "sh", "-c", f'mount -t tmpfs -o size={size_kb}k tmpfs "{folder}"'], capture_output=True, check=False)
+    probe = subprocess.run(
+        ["unshare", flags, "sh", "-c", f'mount -t tmpfs -o size={size_kb}k tmpfs "{folder}"'],
+        capture_output=True,
+        check=False,
+    )
     if probe.returncode != 0:
         return None
     script = f'mount -t tmpfs -o size={size_kb}k tmpfs "{folder}" && exec "$@"'

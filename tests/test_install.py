@@ -9,19 +9,22 @@ import json
 import shutil
 import signal
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from envtool.activation import write_variables
 from envtool.errors import HashMismatchError, InstallError, LockFormatError
-from envtool.install import CreateRequest, create_environment, host_platform
+from envtool.install import CreateRequest, CreateResult, create_environment, host_platform
 from envtool.model import CondaPackage
-from tests.factories import DirectoryServer, make_conda_package
+from tests.factories import DirectoryServer, make_conda_package, make_wheel
 from tests.install_helpers import (
     CANONICAL,
     ENVTOOL,
+    StallingServer,
     World,
     build_world,
     flip_byte,
@@ -30,7 +33,6 @@ from tests.install_helpers import (
     read_only_mount_prefix,
     run_envtool,
     snapshot,
-    StallingServer,
     tiny_disk_prefix,
     write_explicit,
     write_project,
@@ -56,9 +58,9 @@ def uv_online(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("UV_OFFLINE", raising=False)
 
 
-def create(world: World, prefix: Path, **kwargs: object) -> object:
+def create(world: World, prefix: Path, **kwargs: Any) -> CreateResult:
     request = CreateRequest(lock=world.lock, prefix=prefix, mirrors=world.mirrors())
-    return create_environment(replace(request, **kwargs))  # type: ignore[arg-type]
+    return create_environment(replace(request, **kwargs))
 
 
 def one_error_line(stderr: str) -> str:
@@ -76,8 +78,8 @@ def test_create_writes_the_final_prefix_everywhere(world: World, tmp_path: Path)
     prefix = tmp_path / "envs" / "demo"
     result = create(world, prefix)
 
-    assert result.prefix == prefix  # type: ignore[attr-defined]
-    assert (result.conda_packages, result.pip_packages) == (5, 1)  # type: ignore[attr-defined]
+    assert result.prefix == prefix
+    assert (result.conda_packages, result.pip_packages) == (5, 1)
     # a text file holding the build prefix placeholder names the final prefix, not the staging one
     assert (prefix / "share/prefixed/where.txt").read_text() == f"prefix={prefix}\n"
     tool = subprocess.run([prefix / "bin/prefixed-tool"], capture_output=True, text=True, check=True)
@@ -112,10 +114,13 @@ def test_conda_meta_records_canonical_urls_and_package_metadata(world: World, tm
     hello = json.loads((prefix / "conda-meta/hello-1.0-pyh0_0.json").read_text())
     assert hello["url"].startswith(CANONICAL + "/noarch/")
     assert hello["noarch"] == "python"
-    assert "lib/python{}.{}/site-packages/hello/__init__.py".format(*__import__("sys").version_info[:2]) in hello["files"]
+    assert "lib/python{}.{}/site-packages/hello/__init__.py".format(*sys.version_info[:2]) in hello["files"]
     needs = json.loads((prefix / "conda-meta/needs-glibc-0.1-0.json").read_text())
     assert "__glibc >=2.17" in needs["depends"]  # a virtual package dependency installs fine
     assert json.loads((prefix / "conda-meta/envtool").read_text())["target"] == "demo"
+    # rattler writes records 0600; envtool gives them the umask's mode, as conda does
+    mode = (prefix / "conda-meta/history").stat().st_mode & 0o666
+    assert {p.stat().st_mode & 0o777 for p in (prefix / "conda-meta").glob("*.json")} == {mode}
 
 
 def test_activation_scripts_set_and_restore_variables(tmp_path: Path) -> None:
@@ -136,10 +141,14 @@ def test_windows_locks_get_cmd_and_powershell_scripts(tmp_path: Path) -> None:
     assert '@SET "A=50%%"' in (tmp_path / "etc/conda/activate.d/envtool-vars.bat").read_text()
 
 
-def test_progress_reports_every_phase(world: World, tmp_path: Path) -> None:
+@pytest.mark.parametrize("per_package", [True, False])
+def test_progress_reports_every_phase(world: World, tmp_path: Path, per_package: bool) -> None:
     events: list[tuple[str, str]] = []
 
     class Recorder:
+        def __init__(self) -> None:
+            self.per_package = per_package
+
         def begin(self, phase: str, total: int) -> None:
             events.append(("begin", phase))
 
@@ -150,9 +159,11 @@ def test_progress_reports_every_phase(world: World, tmp_path: Path) -> None:
             events.append(("end", phase))
 
     create(world, tmp_path / "env", progress=Recorder())
-    for phase, count in (("fetch", 5), ("link", 5), ("pip", 1)):
+    phases = [("conda", 0), ("pip", 1)] + ([("fetch", 5), ("link", 5)] if per_package else [])
+    for phase, count in phases:
         assert events.count(("begin", phase)) == events.count(("end", phase)) == 1
         assert events.count(("advance", phase)) == count
+    assert {p for _, p in events} == {p for p, _ in phases}
 
 
 # --------------------------------------------------------------------------- replacing and refusing
@@ -167,7 +178,7 @@ def test_existing_environment_is_replaced_only_with_force(world: World, tmp_path
     assert snapshot(prefix) == before
 
     result = create(world, prefix, lock=world.without_pip(), force=True)
-    assert result.replaced  # type: ignore[attr-defined]
+    assert result.replaced
     assert not (prefix / "bin/tiny").exists()
     assert (prefix / "bin/hello").exists()
     assert leftovers(tmp_path) == []
@@ -226,7 +237,7 @@ def test_flipped_byte_on_a_file_mirror_leaves_the_old_environment(world: World, 
 @pytest.mark.parametrize(
     ("damage", "error", "message"),
     [
-        ("flip", HashMismatchError, "the lock says"),
+        ("rebuilt", HashMismatchError, "the lock says"),  # a valid archive, but not the locked one
         ("truncate", InstallError, "unreadable package"),
         ("delete", InstallError, "not found (HTTP 404)"),
     ],
@@ -235,9 +246,9 @@ def test_damaged_packages_on_an_http_mirror(
     world: World, tmp_path: Path, damage: str, error: type[Exception], message: str
 ) -> None:
     archive = world.files["prefixed"]
-    if damage == "flip":
-        flip_byte(archive)
-    elif damage == "truncate":
+    if damage == "rebuilt":
+        make_conda_package(world.channel, "prefixed", "2.0", "h1_1", subdir=archive.parent.name, files={"x": "y"})
+    elif damage == "truncate":  # rattler retries this like a dropped connection (a few seconds)
         archive.write_bytes(archive.read_bytes()[:200])
     else:
         archive.unlink()
@@ -253,14 +264,14 @@ def test_damaged_packages_on_an_http_mirror(
 def test_a_package_the_channel_does_not_have(world: World, tmp_path: Path) -> None:
     ghost = CondaPackage("ghost", "1.0", "0", f"{CANONICAL}/noarch/ghost-1.0-0.tar.bz2", "0" * 32)
     lock = replace(world.lock, conda=(*world.lock.conda, ghost), pip=())
-    with pytest.raises(InstallError, match="package ghost-1.0-0.tar.bz2 not found"):
+    with pytest.raises(InstallError, match=r"package ghost-1\.0-0\.tar\.bz2 not found"):
         create(world, tmp_path / "env", lock=lock)
     assert not (tmp_path / "env").exists()
 
 
 @pytest.mark.usefixtures("cold_cache")
 def test_flipped_byte_in_a_wheel(world: World, tmp_path: Path) -> None:
-    flip_byte(world.files["tiny"])
+    flip_byte(world.files["tiny"], offset=200)
     with pytest.raises(HashMismatchError, match="the lock says") as err:
         create(world, tmp_path / "env")
     assert err.value.where.endswith("tiny-1.0-py3-none-any.whl")
@@ -269,16 +280,28 @@ def test_flipped_byte_in_a_wheel(world: World, tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("cold_cache", "uv_online")
+def test_changed_wheel_on_an_http_mirror(world: World, tmp_path: Path) -> None:
+    make_wheel(world.wheels, "tiny", "1.0", files={"tiny/__init__.py": "changed = True\n"})
+    with DirectoryServer(world.wheels) as server, pytest.raises(HashMismatchError) as err:
+        create(world, tmp_path / "env", mirrors=world.mirrors(pypi=server.url))
+    assert err.value.where == f"{server.url}/tiny-1.0-py3-none-any.whl"
+    assert "the lock says" in err.value.what
+    assert not (tmp_path / "env").exists()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.usefixtures("cold_cache", "uv_online")
 def test_offline_works_from_a_warm_cache_only(world: World, tmp_path: Path) -> None:
-    with DirectoryServer(world.root) as server:
+    # StallingServer lets clients cache (the shared fixture server says no-store, which uv obeys)
+    with StallingServer(world.root, stall="/never") as server:
         mirrors = world.mirrors(conda=f"{server.url}/channel", pypi=f"{server.url}/wheels")
         with pytest.raises(InstallError, match="not in the cache"):
             create(world, tmp_path / "cold", mirrors=mirrors, offline=True)
         first = create(world, tmp_path / "warm", mirrors=mirrors)
-        assert first.downloaded == 5  # type: ignore[attr-defined]
+        assert first.downloaded == 5
     # the server is gone: only the caches can serve this
     result = create(world, tmp_path / "offline", mirrors=mirrors, offline=True)
-    assert result.downloaded == 0  # type: ignore[attr-defined]
+    assert result.downloaded == 0
     assert subprocess.run([tmp_path / "offline/bin/tiny"], capture_output=True, check=False).returncode == 0
 
 
@@ -293,7 +316,7 @@ def test_cli_creates_from_an_explicit_lock_and_prints_json(world: World, tmp_pat
     summary = json.loads(done.stdout)
     assert summary["prefix"] == str(prefix)
     assert (summary["conda_packages"], summary["pip_packages"]) == (5, 1)
-    assert "linked 5 conda packages" in done.stderr  # plain progress lines: stderr is not a terminal
+    assert "installing 5 conda packages" in done.stderr  # plain progress: stderr is no terminal
     again = run_envtool(["create", str(lock), "-p", str(prefix), *world.mirror_args()])
     assert again.returncode == 2
     assert "--force" in one_error_line(again.stderr)
@@ -352,7 +375,9 @@ def test_cli_lock_without_hashes(world: World, tmp_path: Path) -> None:
     done = run_envtool(["create", str(lock), "-p", str(tmp_path / "env"), *world.mirror_args()])
     assert done.returncode == 2
     assert "no hash" in one_error_line(done.stderr)
-    verbose = subprocess.run([*ENVTOOL, "-v", "create", str(lock), "-p", str(tmp_path / "env")], capture_output=True, text=True, check=False)
+    verbose = subprocess.run(
+        [*ENVTOOL, "-v", "create", str(lock), "-p", str(tmp_path / "env")], capture_output=True, text=True, check=False
+    )
     assert verbose.returncode != 0 and "Traceback" in verbose.stderr
 
 

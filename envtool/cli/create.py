@@ -24,11 +24,6 @@ _LABELS = {
     "link": "linking conda packages",
     "pip": "installing pip packages",
 }
-_DONE = {
-    "fetch": "fetched {n} conda packages",
-    "link": "linked {n} conda packages",
-    "pip": "installed {n} pip packages",
-}
 
 
 @click.command(name="create")
@@ -156,14 +151,17 @@ def _progress() -> Iterator[Any]:
 
 
 class _RichProgress:
-    """Progress bars on a terminal: one per phase."""
+    """Progress bars on a terminal: one per phase, advancing per package."""
+
+    per_package = True
 
     def __init__(self, bars: Any) -> None:
         self._bars = bars
         self._tasks: dict[str, Any] = {}
 
     def begin(self, phase: str, total: int) -> None:
-        self._tasks[phase] = self._bars.add_task(_LABELS.get(phase, phase), total=total)
+        if phase in _LABELS:
+            self._tasks[phase] = self._bars.add_task(_LABELS[phase], total=total)
 
     def advance(self, phase: str, item: str) -> None:
         if phase in self._tasks:
@@ -176,22 +174,18 @@ class _RichProgress:
 
 
 class _PlainProgress:
-    """One line per phase when stderr is not a terminal (CI logs)."""
+    """One line per phase when stderr is not a terminal (CI logs); no per-package events."""
 
-    def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
+    per_package = False
 
     def begin(self, phase: str, total: int) -> None:
-        self._counts[phase] = 0
-        click.echo(f"{_LABELS.get(phase, phase)} ({total})", err=True)
+        click.echo(f"installing {total} {phase} packages", err=True)
 
     def advance(self, phase: str, item: str) -> None:
-        with self._lock:
-            self._counts[phase] = self._counts.get(phase, 0) + 1
+        """Not asked for."""
 
     def end(self, phase: str) -> None:
-        click.echo(_DONE.get(phase, phase + ": {n}").format(n=self._counts.get(phase, 0)), err=True)
+        """The summary line follows."""
 
 
 @contextlib.contextmanager
