@@ -13,7 +13,6 @@ in conda-lock's ``custom_metadata``.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,13 +69,7 @@ def to_conda_lock(locks: Sequence[TargetLock], sources: Sequence[str]) -> Lockfi
 
 def render_conda_lock(path: Path, locks: Sequence[TargetLock], sources: Sequence[str]) -> str:
     """The text of a conda-lock file for ``locks``: envtool's header, then conda-lock's own output."""
-    from conda_lock.lockfile import write_conda_lock_file
-
-    content = to_conda_lock(locks, sources)
-    with tempfile.TemporaryDirectory(prefix="envtool-") as tmp:
-        out = Path(tmp) / path.name
-        write_conda_lock_file(content, out, metadata_choices=None, include_help_text=False)
-        body = out.read_text(encoding="utf-8")
+    body = _conda_lock_body(to_conda_lock(locks, sources))
     stamps = [(lock.target, lock.platform, Fingerprint(dict(lock.inputs))) for lock in locks]
     usage = [
         "",
@@ -87,6 +80,23 @@ def render_conda_lock(path: Path, locks: Sequence[TargetLock], sources: Sequence
         "",
     ]
     return render_header(path.as_posix(), stamps, usage) + body
+
+
+def _conda_lock_body(content: Lockfile) -> str:
+    """What conda-lock's ``write_conda_lock_file`` writes without its help text, byte for byte.
+
+    The same steps as conda-lock's writer (sort, drop virtual packages, convert to
+    v1, dump), with PyYAML's C dumper where it is available: the pure-Python one
+    was most of a lock's time. ``tests/test_locking.py`` checks the bytes against
+    conda-lock's own writer.
+    """
+    import yaml
+
+    content.alphasort_inplace()
+    content.filter_virtual_packages_inplace()
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(content.to_v1().dict_for_output(), sort_keys=False, Dumper=dumper)
+    return text
 
 
 def read_conda_lock(path: Path) -> list[TargetLock]:

@@ -7,7 +7,6 @@ their files in memory, and only then replaces them together, atomically.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -94,7 +93,15 @@ def check(manifest_path: Path, names: Sequence[str] = (), lock_dir: Path | None 
     """The freshness of every selected target, without solving."""
     manifest = load_manifest(manifest_path)
     folder = lock_dir or default_lock_dir(manifest)
-    return [status(manifest, t, folder) for t in manifest.select(names)]
+    targets = manifest.select(names)
+    specs = _load_specs(targets)
+    return [status(manifest, t, folder, specs[t.name]) for t in targets]
+
+
+def _load_specs(targets: Sequence[Target]) -> dict[str, list[EnvSpec]]:
+    """Each target's spec files, each file read once however many targets share it."""
+    cache: dict[Path, EnvSpec] = {}
+    return {t.name: [cache[p] if p in cache else cache.setdefault(p, load(p)) for p in t.specs] for t in targets}
 
 
 def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
@@ -107,7 +114,7 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
     selected = manifest.select(request.targets)
     pending = tuple(t.name for t in selected if t.pending and not request.targets)
     selected = [t for t in selected if t.name not in pending]
-    specs = {t.name: [load(p) for p in t.specs] for t in selected}
+    specs = _load_specs(selected)
     to_solve: list[Target] = []
     fresh: list[str] = []
     for target in selected:
@@ -130,6 +137,8 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
         ):
             to_solve.append(target)  # its group file is missing or unreadable: solve it too
             specs.setdefault(target.name, [load(p) for p in target.specs])
+    import asyncio
+
     solved, seconds = asyncio.run(_solve_all(manifest, to_solve, specs, request, say))
     files = _render_all(manifest, lock_dir, solved, kept)
     replace_all(files)
@@ -159,6 +168,8 @@ async def _solve_all(
 
     # Let every solve finish before raising: abandoning rattler's tasks mid-flight can crash
     # the interpreter at exit, and the first error (in manifest order) is the one reported.
+    import asyncio
+
     results = await asyncio.gather(*(one(t) for t in targets), return_exceptions=True)
     for outcome in results:
         if isinstance(outcome, BaseException):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -145,6 +146,9 @@ def uv_command(request: PipRequest, requirements: Path, constraints: Path, outpu
         "--python-version", request.python_version,
         "--python-platform", uv_platform(request.target),
         "--no-header", "--quiet", "--no-config", "--color", "never",
+        # The resolution targets --python-version/--python-platform; naming an interpreter
+        # spares uv probing every Python on PATH (most of a lock's time where pyenv shims abound).
+        "--python", sys.executable,
         "--index-url", request.settings.index_url,
     ]  # fmt: skip
     for link in request.settings.resolved_find_links(request.base):

@@ -8,6 +8,7 @@ Library code never prints or exits; :func:`run` is the one place that turns an
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from collections.abc import Callable
@@ -101,12 +102,27 @@ def run(action: Callable[[], T]) -> T:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The process ends with ``os._exit`` once output is flushed: rattler's worker
+    threads can crash the interpreter during its shutdown (seen in a few percent
+    of runs after a successful install), and a command must never report
+    success and then die.
+    """
+    import os
+
     try:
-        return cli.main(args=argv, prog_name="envtool", standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover - click handles most of these
+        cli.main(args=argv, prog_name="envtool", standalone_mode=True)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:  # pragma: no cover - run() handles most of these
         click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 __all__ = ["EXIT_BAD_INPUT", "cli", "main", "run"]
