@@ -51,8 +51,8 @@ def tests_network(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install(*[d for d in PYPROJECT["project"]["optional-dependencies"]["dev"] if d.startswith("ruff")])
-    session.run("ruff", "check", "envtool", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "envtool", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "envtool", "tests", "benchmarks", "scripts", "noxfile.py")
+    session.run("ruff", "format", "--check", "envtool", "tests", "benchmarks", "scripts", "noxfile.py")
 
 
 @nox.session

@@ -13,8 +13,10 @@ import contextlib
 import os
 import signal
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import FrameType
 
 
 def _write_temp(path: Path, text: str) -> Path:
@@ -36,21 +38,44 @@ def _write_temp(path: Path, text: str) -> Path:
 
 
 @contextlib.contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold back SIGINT/SIGTERM while a short critical section runs (POSIX main thread only)."""
-    mask = {signal.SIGINT, signal.SIGTERM}
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
+def signals_deferred() -> Iterator[list[int]]:
+    """Hold SIGINT/SIGTERM back while a short critical section runs, then deliver them.
+
+    Yields the list of signals held so far; clearing it drops them (when it
+    is too late to stop, say). Held signals are re-raised once the previous
+    handlers are back, so each arrives as it would have: Ctrl-C as
+    ``KeyboardInterrupt``, SIGTERM through whatever handler was installed
+    (``envtool create`` turns it into ``KeyboardInterrupt`` as well).
+
+    The Python-level handlers are swapped rather than the signal masked: a
+    mask applies to the calling thread only, so once rattler's worker threads
+    exist the kernel hands them the signal and CPython still runs the
+    handler, and raises, in the main thread. Outside the main thread, where
+    handlers cannot be set, nothing is held back.
+
+    >>> import os, signal
+    >>> with signals_deferred() as held:
+    ...     os.kill(os.getpid(), signal.SIGINT)
+    ...     held.clear()
+    >>> held
+    []
+    """
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
         return
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, mask)
-    except (ValueError, OSError):
-        yield
-        return
-    try:
-        yield
+        yield held
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def replace_all(files: Mapping[Path, str]) -> None:

@@ -1,27 +1,16 @@
 """Create an environment from a lock, atomically: conda half with rattler, pip half with uv.
 
-:func:`create_environment` builds the environment in a staging folder beside
-the destination (same file system), then renames it into place. Until that
-rename the destination is untouched, whatever fails (hash mismatch, network,
-missing package, full disk, Ctrl-C or SIGTERM), and the staging folder is
-removed. An existing environment is replaced only with ``force``, and then
-atomically too: the old one is renamed aside, the new one renamed in, and the
-old one deleted.
+:func:`create_environment` is the orchestration: it resolves the lock and the
+destination, checks the conda half (:mod:`envtool.conda_install`), then builds
+the environment in a staging folder beside the destination and renames it into
+place (:mod:`envtool.staging`); the pip half is :mod:`envtool.pip_install`,
+activation scripts are :mod:`envtool.activation`. Until that rename the
+destination is untouched, whatever fails; an existing environment is replaced
+only with ``force``.
 
-Conda packages carry their build prefix inside text and binary files, which an
-installer rewrites to the environment's prefix. Rattler writes the *final*
-prefix while linking into the staging folder (``alternative_target_prefix``),
-so nothing refers to the staging path after the rename; the pip half is
-handled by :mod:`envtool.pip_install`.
-
-Packages come from the lock's canonical URLs, or from a mirror
-(:class:`~envtool.mirrors.MirrorMap`), and land in a package cache shared by
-all environments: ``$ENVTOOL_CACHE_DIR/pkgs`` when that variable is set, else
-rattler's own (``$RATTLER_CACHE_DIR/pkgs`` or ``~/.cache/rattler/cache/pkgs``).
-Every package is checked against the lock's sha256 (or md5 when the lock has
-no sha256) as rattler downloads it; ``file://`` packages, which rattler reads
-without checking, are hashed here first. A cached package is trusted: rattler
-keys its cache by sha256 when the lock has one, else by name-version-build.
+Conda packages land in a package cache shared by all environments:
+``$ENVTOOL_CACHE_DIR/pkgs`` when that variable is set, else rattler's own
+(``$RATTLER_CACHE_DIR/pkgs`` or ``~/.cache/rattler/cache/pkgs``).
 
 Environments named with ``-n NAME`` (or created from a target name) live in
 ``<project root>/.envtool/envs/<name>``; the project root is the nearest folder
@@ -29,49 +18,27 @@ holding ``environments/targets.yml``, else the current folder.
 
 >>> default_prefix("tf29-cpu", Path("/nowhere")).as_posix()
 '/nowhere/.envtool/envs/tf29-cpu'
->>> build_number("py39h6a678d5_2"), build_number("0"), build_number("pyhd8ed1ab_")
-(2, 0, 0)
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
 import json
 import os
-import re
-import secrets
-import shutil
-import signal
 import sys
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from envtool.errors import (
-    ConfigError,
-    EnvtoolError,
-    HashMismatchError,
-    InstallError,
-    LockFormatError,
-)
+from envtool.errors import ConfigError, EnvtoolError, InstallError, LockFormatError
 from envtool.mirrors import MirrorMap
-from envtool.model import CondaPackage, TargetLock
-
-if TYPE_CHECKING:
-    import rattler
+from envtool.model import TargetLock
 
 CACHE_ENV_VAR = "ENVTOOL_CACHE_DIR"
 ENVS_DIR = Path(".envtool") / "envs"
 #: Written into every environment envtool creates, so ``envtool verify PREFIX`` finds its lock.
 MARKER = Path("conda-meta") / "envtool"
-_INDEX_KEYS = ("build_number", "noarch", "license", "license_family", "timestamp", "constrains",
-               "track_features", "features", "arch", "platform")  # fmt: skip
 
 
 class InstallProgress(Protocol):
@@ -243,560 +210,35 @@ def create_environment(request: CreateRequest) -> CreateResult:
     :class:`~envtool.errors.HashMismatchError`) naming the file or URL, the
     value and the fix; ``KeyboardInterrupt`` passes through after clean-up.
     """
-    from envtool import activation, pip_install
+    from envtool import activation, conda_install, pip_install, staging
 
     started = time.perf_counter()
     lock = request.lock
     final = Path(os.path.normpath(Path.cwd() / request.prefix))  # symlinks kept as written
     select_lock([lock], lock.target or str(final), host_platform())
-    _check_destination(final, request.force)
+    staging.check_destination(final, request.force)
     root = cache_root(request.cache_dir)
-    pkgs_dir = package_cache_dir(root)
-    records = conda_records(lock, request.mirrors)
-    cached = _check_sources(lock, records, pkgs_dir, request.offline)
-    records = [_from_cache(r, pkgs_dir) if ok else r for r, ok in zip(records, cached, strict=True)]
-    downloaded = sum(1 for r, ok in zip(records, cached, strict=True) if not ok and not r.url.startswith("file:"))
-    with _staging(final) as staging:
-        _link_conda(
-            lock=lock, records=records, staging=staging, final=final, pkgs_dir=pkgs_dir,
-            mirrors=request.mirrors, progress=request.progress,
-        )  # fmt: skip
-        _readable_records(staging)
-        mirrored = {r.file_name for r, pkg in zip(records, lock.conda, strict=True) if r.url != pkg.url}
-        fresh = {r.file_name for r, ok in zip(records, cached, strict=True) if not ok}
-        _finish_conda_meta(staging, lock, mirrored | fresh)
+    conda = conda_install.plan_conda(lock, request.mirrors, package_cache_dir(root), request.offline)
+    with staging.staging_folder(final) as folder:
+        conda_install.install_conda(conda, staging=folder, final=final, progress=request.progress)
         if lock.pip:
             pip_install.install_wheels(
                 pip_install.PipInstall(
-                    packages=lock.pip, staging=staging, final=final, platform=lock.platform,
+                    packages=lock.pip, staging=folder, final=final, platform=lock.platform,
                     mirrors=request.mirrors, offline=request.offline,
                     cache_dir=root / "uv" if root is not None else None,
                 ),
                 request.progress,
             )  # fmt: skip
-        activation.write_variables(staging, lock.variables, lock.platform)
-        _write_marker(staging, request)
-        replaced = _swap_into_place(staging, final)
+        activation.write_variables(folder, lock.variables, lock.platform)
+        activation.write_cuda_library_path(folder, lock)
+        _write_marker(folder, request)
+        replaced = staging.swap_into_place(folder, final)
     return CreateResult(
         prefix=final, target=lock.target, platform=lock.platform, conda_packages=len(lock.conda),
-        pip_packages=len(lock.pip), downloaded=downloaded, replaced=replaced,
+        pip_packages=len(lock.pip), downloaded=conda.downloads, replaced=replaced,
         seconds=time.perf_counter() - started,
     )  # fmt: skip
-
-
-def is_environment(path: Path) -> bool:
-    """Whether ``path`` looks like a conda environment (it has ``conda-meta/``)."""
-    return (path / "conda-meta").is_dir()
-
-
-def _check_destination(final: Path, force: bool) -> None:
-    if final.is_file() or final.is_symlink():
-        raise InstallError(str(final), "exists and is not a folder", "choose another -p PREFIX")
-    if not final.is_dir() or not any(final.iterdir()):
-        return
-    if not is_environment(final):
-        raise InstallError(
-            str(final),
-            "exists, is not empty and is not an environment (no conda-meta/)",
-            "choose another -p PREFIX; envtool never deletes other folders",
-        )
-    if not force:
-        raise InstallError(
-            str(final),
-            "an environment already exists here",
-            "pass --force to replace it, or choose another -p PREFIX / -n NAME",
-        )
-
-
-# --------------------------------------------------------------------------- the conda half
-
-
-def build_number(build: str) -> int:
-    """The build number conda encodes at the end of a build string (0 if none)."""
-    match = re.search(r"(?:^|_)(\d+)$", build)
-    return int(match.group(1)) if match else 0
-
-
-def conda_records(lock: TargetLock, mirrors: MirrorMap) -> list[rattler.RepoDataRecord]:
-    """Rattler records for the lock's conda packages.
-
-    A record keeps its canonical URL (what ``conda-meta`` should show) unless a
-    ``file://`` mirror serves it; ``http(s)://`` mirrors apply in the download
-    client (:func:`_client`), as rattler cannot read ``file://`` through one.
-    """
-    from rattler import BuildString, PackageRecord, RepoDataRecord
-
-    records = []
-    for pkg in lock.conda:
-        md5, sha256 = _hash_bytes(lock, pkg)
-        record = PackageRecord(
-            name=pkg.name, version=pkg.version, build=BuildString(pkg.build),
-            build_number=build_number(pkg.build), subdir=pkg.subdir, depends=list(pkg.depends),
-            md5=md5, sha256=sha256,
-        )  # fmt: skip
-        mirrored = mirrors.to_mirror(pkg.url)
-        url = mirrored if mirrored.startswith("file:") else pkg.url
-        records.append(RepoDataRecord(record, pkg.filename, url, pkg.channel))
-    return records
-
-
-def _client(mirrors: MirrorMap) -> rattler.Client | None:
-    """A download client sending canonical URLs to their ``http(s)://`` mirrors (None: none)."""
-    remote = {c: [m] for c, m in mirrors.mirrors.items() if not m.startswith("file:")}
-    if not remote:
-        return None
-    from rattler.networking import AuthenticationMiddleware, Client, MirrorMiddleware, RetryMiddleware
-
-    return Client([RetryMiddleware(), MirrorMiddleware(remote), AuthenticationMiddleware()])
-
-
-def _from_cache(record: rattler.RepoDataRecord, pkgs_dir: Path) -> rattler.RepoDataRecord:
-    """The record completed from the cached package's ``info/index.json`` (noarch, license...).
-
-    Done before linking so that rattler writes complete ``conda-meta`` records
-    at once: rewriting them afterwards costs more than linking small packages.
-    """
-    from rattler import PackageRecord, RepoDataRecord
-
-    index = pkgs_dir / _stem(record.file_name) / "info" / "index.json"
-    sha256, md5 = record.sha256, record.md5
-    try:
-        full = PackageRecord.from_index_json(
-            index, sha256=sha256.hex() if sha256 else None, md5=md5.hex() if md5 else None
-        )
-    except Exception:  # rattler raises its own types; the plain record still installs
-        return record
-    return RepoDataRecord(full, record.file_name, record.url, record.channel)
-
-
-def _hash_bytes(lock: TargetLock, pkg: CondaPackage) -> tuple[bytes | None, bytes | None]:
-    where = f"lock of target {lock.target!r}"
-    if not pkg.md5 and not pkg.sha256:
-        raise LockFormatError(
-            where,
-            f"conda package {pkg.filename} has no md5 or sha256",
-            "re-lock with 'envtool lock --force'; envtool installs nothing it cannot check",
-        )
-    try:
-        return (
-            bytes.fromhex(pkg.md5) if pkg.md5 else None,
-            bytes.fromhex(pkg.sha256) if pkg.sha256 else None,
-        )
-    except ValueError:
-        raise LockFormatError(
-            where,
-            f"conda package {pkg.filename} has a malformed hash",
-            "re-lock with 'envtool lock --force'",
-        ) from None
-
-
-def _check_sources(
-    lock: TargetLock, records: Sequence[rattler.RepoDataRecord], pkgs_dir: Path, offline: bool
-) -> list[bool]:
-    """Which records the cache holds; refuse what rattler would not check.
-
-    Offline, every package must be cached or local; a ``file://`` package that
-    is not cached is hashed here, as rattler reads local files unchecked.
-    """
-    from rattler import PackageCache
-
-    index = _run(PackageCache(pkgs_dir).index(), settle=False)
-    cached = [index.contains_record(r) for r in records]
-    local = [r.url.startswith("file:") for r in records]
-    if offline:
-        missing = [r.file_name for r, c, f in zip(records, cached, local, strict=True) if not (c or f)]
-        if missing:
-            raise InstallError(
-                str(pkgs_dir),
-                f"{len(missing)} package(s) are not in the cache, e.g. {missing[0]}",
-                "run once without --offline to fill the cache, or use a file:// --mirror",
-            )
-    todo = [(p, r) for p, r, c, f in zip(lock.conda, records, cached, local, strict=True) if f and not c]
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        for problem in pool.map(lambda pr: _check_local_file(*pr), todo):
-            if problem is not None:
-                raise problem
-    return cached
-
-
-def _check_local_file(pkg: CondaPackage, record: rattler.RepoDataRecord) -> EnvtoolError | None:
-    path = local_path(record.url)
-    md5, sha256 = hashlib.md5(), hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                md5.update(chunk)
-                sha256.update(chunk)
-    except FileNotFoundError:
-        return InstallError(
-            record.url,
-            f"package {pkg.filename} not found",
-            "check that the channel or --mirror holds it; re-lock if it was removed",
-        )
-    except OSError as exc:
-        return InstallError(
-            record.url,
-            f"cannot read package {pkg.filename} ({exc.strerror})",
-            "check the mirror folder's permissions",
-        )
-    if pkg.sha256 and sha256.hexdigest() != pkg.sha256.lower():
-        return _mismatch(record.url, "sha256", sha256.hexdigest(), pkg.sha256)
-    if pkg.md5 and md5.hexdigest() != pkg.md5.lower():
-        return _mismatch(record.url, "md5", md5.hexdigest(), pkg.md5)
-    return None
-
-
-def local_path(url: str) -> Path:
-    """The file a ``file://`` URL names.
-
-    >>> local_path("file:///srv/chan/noarch/a%20b-1-0.conda").as_posix()
-    '/srv/chan/noarch/a b-1-0.conda'
-    """
-    from urllib.parse import urlparse
-    from urllib.request import url2pathname  # imports http.client, email...: only when needed
-
-    return Path(url2pathname(urlparse(url).path))
-
-
-def _mismatch(url: str, kind: str, got: str, expected: str) -> HashMismatchError:
-    return HashMismatchError(
-        url,
-        f"{kind} is {got}, the lock says {expected}",
-        "the file is corrupt or was changed; restore it on the channel/mirror, or re-lock if the change is intended",
-    )
-
-
-def _link_conda(
-    *,
-    lock: TargetLock,
-    records: list[rattler.RepoDataRecord],
-    staging: Path,
-    final: Path,
-    pkgs_dir: Path,
-    mirrors: MirrorMap,
-    progress: InstallProgress | None,
-) -> None:
-    """Link the conda half into ``staging``, writing ``final`` into files."""
-    from rattler import Subdir, install
-    from rattler.exceptions import InstallerError
-
-    reporter = _reporter(progress, len(records)) if progress is not None and progress.per_package else None
-    if progress is not None:
-        progress.begin("conda", len(records))
-    try:
-        _run(
-            install(
-                records, target_prefix=staging, alternative_target_prefix=final, cache_dir=pkgs_dir,
-                installed_packages=[], platform=Subdir(lock.platform), execute_link_scripts=False,
-                show_progress=False,  # rattler's bars crash the interpreter at exit now and then
-                reporter=reporter, client=_client(mirrors),
-            )
-        )  # fmt: skip
-    except InstallerError as exc:
-        raise installer_error(str(exc), records, final, mirrors) from None
-    finally:
-        if reporter is not None:
-            reporter.close()
-        if progress is not None:
-            progress.end("conda")
-
-
-_NOT_FOUND_FIX = "check that the channel or --mirror holds it; re-lock if the channel removed it"
-# (pattern, where: "url" or "dir", what, fix); "{last}" is rattler's innermost cause
-_RULES: tuple[tuple[str, str, str, str], ...] = (
-    (r"No space left on device|os error 28", "dir", "no space left on device",
-     "free some space, or choose another -p PREFIX"),
-    (r"Permission denied|Read-only file system|os error (13|30)", "dir", "cannot write ({last})",
-     "choose a writable -p PREFIX"),
-    (r"error sending request|connect|dns error|timed out", "url", "cannot download ({last})",
-     "check your network or --mirror; --offline works only from a warm cache"),
-    (r"failed to fetch", "url", "unreadable package ({last})",
-     "the file is damaged; restore it on the channel/mirror"),
-)  # fmt: skip
-
-
-def installer_error(
-    message: str,
-    records: Sequence[rattler.RepoDataRecord],
-    final: Path,
-    mirrors: MirrorMap | None = None,
-) -> InstallError:
-    """Turn rattler's multi-line installer error into one error naming URL, value and fix.
-
-    Rattler names canonical URLs even when a mirror served them; the error
-    names the URL really fetched.
-
-    >>> err = installer_error("failed to fetch a-1-0.conda\\nCaused by: HTTP status client "
-    ...     "error (404 Not Found) for url (http://m/a-1-0.conda)", [], Path("/env"))
-    >>> err.where, err.what
-    ('http://m/a-1-0.conda', 'not found (HTTP 404)')
-    """
-    causes = [line.removeprefix("Caused by:").strip() for line in message.splitlines()]
-    last = next((c for c in reversed(causes) if c), message)
-    fetched = re.search(r"failed to fetch (\S+)", message)
-    name = fetched.group(1) if fetched else ""
-    url = next((r.url for r in records if r.file_name == name), name or str(final))
-    if found := re.search(r"for url \((\S+)\)", message):
-        url = found.group(1)
-    url = (mirrors or MirrorMap()).to_mirror(url)
-    mismatch = re.search(r"hash mismatch when extracting (\S+) to .*?: expected (\w+), got (\w+)", message)
-    if mismatch:
-        kind = "sha256" if len(mismatch.group(2)) == 64 else "md5"
-        where = (mirrors or MirrorMap()).to_mirror(mismatch.group(1))
-        return _mismatch(where, kind, mismatch.group(3), mismatch.group(2))
-    if status := re.search(r"HTTP status (?:client|server) error \((\d+)[^)]*\)", message):
-        if status.group(1) == "404":
-            return InstallError(url, "not found (HTTP 404)", _NOT_FOUND_FIX)
-        return InstallError(
-            url,
-            f"download failed (HTTP {status.group(1)})",
-            "check the channel or --mirror, then retry",
-        )
-    for pattern, where, what, fix in _RULES:
-        if re.search(pattern, message, re.IGNORECASE):
-            place = url if where == "url" else str(final.parent)
-            return InstallError(place, what.format(last=last), fix)
-    return InstallError(
-        str(final),
-        f"installing the conda packages failed ({last})",
-        "re-run with 'envtool -v' for details",
-    )
-
-
-def _finish_conda_meta(staging: Path, lock: TargetLock, file_names: set[str]) -> None:
-    """Complete the ``conda-meta`` records of ``file_names`` as conda would write them.
-
-    Those are packages that were not cached before (so no ``index.json`` was
-    known) or came from a ``file://`` mirror (so rattler recorded the mirror's
-    URL): set the canonical URL and take ``noarch``, ``license``... from the
-    package's ``info/index.json``.
-    """
-    if not file_names:
-        return
-    by_file = {pkg.filename: pkg for pkg in lock.conda if pkg.filename in file_names}
-    paths = [p for p in (staging / "conda-meta").glob("*.json") if p.stem in {_stem(f) for f in by_file}]
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        list(pool.map(lambda path: _finish_record(path, by_file), paths))
-
-
-def _readable_records(staging: Path) -> None:
-    """Give ``conda-meta/*.json`` the mode of rattler's ``history`` file (umask-based).
-
-    Rattler writes the records 0600, so another user's ``conda list`` or
-    ``envtool verify`` of a shared environment could not read them.
-    """
-    meta = staging / "conda-meta"
-    try:
-        mode = (meta / "history").stat().st_mode & 0o666
-    except OSError:
-        return
-    for path in meta.glob("*.json"):
-        path.chmod(mode)
-
-
-def _stem(file_name: str) -> str:
-    return file_name.removesuffix(".conda").removesuffix(".tar.bz2")
-
-
-def _finish_record(path: Path, by_file: dict[str, CondaPackage]) -> None:
-    data = json.loads(path.read_bytes())
-    pkg = by_file.get(str(data.get("fn", "")))
-    if pkg is None:
-        return
-    data["url"], data["channel"] = pkg.url, pkg.channel
-    extracted = data.get("extracted_package_dir")
-    try:
-        index = json.loads((Path(extracted) / "info" / "index.json").read_bytes()) if extracted else {}
-    except (OSError, ValueError):
-        index = {}
-    data.update({k: index[k] for k in _INDEX_KEYS if k in index})
-    path.unlink()  # a new file: rewriting one in place makes ext4 flush it
-    path.write_text(json.dumps(data), encoding="utf-8")  # the C encoder: indenting is 5x slower
-
-
-def _reporter(progress: InstallProgress, total: int) -> Any:
-    """Rattler's installer callbacks, forwarded to ``progress`` as package names.
-
-    Built on rattler's ``InstallerReporter``, whose no-op defaults answer
-    the callbacks not drawn here (imported lazily, hence the class in here).
-    """
-    from rattler.install.installer import InstallerReporter
-
-    class Reporter(InstallerReporter):
-        def __init__(self) -> None:
-            self.names: dict[int, str] = {}
-            self.done = {"fetch": 0, "link": 0}
-            self.open = {"fetch", "link"}
-            self.lock = threading.Lock()
-            for phase in sorted(self.open):
-                progress.begin(phase, total)
-
-        def on_populate_cache_start(self, operation: int, package_name: str) -> int:
-            self.names[operation] = package_name
-            return operation
-
-        def on_populate_cache_complete(self, cache_entry: int) -> None:
-            self.step("fetch", cache_entry)
-
-        def on_link_start(self, operation: int, package_name: str) -> int:
-            self.names[operation] = package_name
-            return operation
-
-        def on_link_complete(self, index: int) -> None:
-            self.step("link", index)
-
-        def step(self, phase: str, token: int) -> None:
-            progress.advance(phase, self.names.get(token, "?"))
-            with self.lock:
-                self.done[phase] += 1
-                finished = self.done[phase] >= total and phase in self.open
-                if finished:
-                    self.open.discard(phase)
-            if finished:
-                progress.end(phase)
-
-        def close(self) -> None:
-            """End the phases still open (after a failure)."""
-            for phase in sorted(self.open):
-                progress.end(phase)
-            self.open.clear()
-
-    return Reporter()  # type: ignore[abstract]  # rattler's no-op defaults have docstring bodies
-
-
-def _run(coro: Any, settle: bool = True) -> Any:
-    """Run a rattler coroutine to completion from synchronous code (even under a running loop).
-
-    ``settle``: see :func:`_let_rattler_finish`; needless when more rattler
-    calls follow.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        try:
-            return asyncio.run(coro)
-        finally:
-            if settle:
-                _let_rattler_finish()
-    with ThreadPoolExecutor(max_workers=1) as pool:  # pragma: no cover - only inside async callers
-        return pool.submit(asyncio.run, coro).result()
-
-
-def _let_rattler_finish() -> None:
-    """Release the GIL for a moment after a rattler future resolves.
-
-    The tokio thread that resolved it (pyo3-async-runtimes' ``set_result``)
-    still needs the GIL to drop its references once ``call_soon_threadsafe``
-    returns. Were the interpreter to exit first, that thread would crash it at
-    shutdown (SIGSEGV/SIGABRT after a successful install, a few runs in a
-    hundred; 1 in 3 on a loaded machine). A millisecond lets it finish.
-    """
-    time.sleep(0.001)
-
-
-# --------------------------------------------------------------------------- staging and swapping
-
-
-@contextlib.contextmanager
-def _staging(final: Path) -> Iterator[Path]:
-    """A fresh folder beside ``final``; removed (with parents made for it) unless renamed away."""
-    made = _make_parents(final.parent)
-    staging = final.parent / f".{final.name}.envtool-new-{secrets.token_hex(4)}"
-    try:
-        staging.mkdir()
-    except OSError as exc:
-        _remove_made(made)
-        raise InstallError(
-            str(final.parent),
-            f"cannot create the environment here ({exc.strerror})",
-            "choose a writable -p PREFIX",
-        ) from None
-    try:
-        yield staging
-    except BaseException as exc:
-        with _signals_held():
-            _remove_tree(staging)
-            _remove_made(made)
-        if isinstance(exc, OSError):  # writing envtool's own files: full or read-only disk
-            raise InstallError(
-                str(final.parent), f"cannot write ({exc.strerror})", "free some space or choose a writable -p PREFIX"
-            ) from None
-        raise
-
-
-def _make_parents(parent: Path) -> list[Path]:
-    missing = [p for p in (parent, *parent.parents) if not p.exists()]
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        _remove_made(missing)
-        raise InstallError(
-            str(parent), f"cannot create the folder ({exc.strerror})", "choose a writable -p PREFIX"
-        ) from None
-    return missing
-
-
-def _remove_made(made: Sequence[Path]) -> None:
-    for folder in made:  # deepest first
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-
-
-def _remove_tree(path: Path) -> None:
-    """Delete ``path``; retried, as rattler's worker threads may still write just after a cancel."""
-    for _ in range(20):
-        shutil.rmtree(path, ignore_errors=True)
-        time.sleep(0.02)
-        if not path.exists():
-            return
-
-
-def _swap_into_place(staging: Path, final: Path) -> bool:
-    """Rename ``staging`` to ``final`` (an old environment there goes aside, then away)."""
-    with _signals_held() as held:
-        old: Path | None = None
-        try:
-            if final.is_dir() and any(final.iterdir()):
-                old = final.parent / f".{final.name}.envtool-old-{secrets.token_hex(4)}"
-                final.rename(old)
-            elif final.is_dir():
-                final.rmdir()
-            staging.rename(final)
-        except OSError as exc:
-            if old is not None and not final.exists():
-                old.rename(final)
-            raise InstallError(
-                str(final),
-                f"cannot move the new environment into place ({exc.strerror})",
-                "check that nothing else uses or writes there, then retry",
-            ) from None
-        if old is not None:
-            _remove_tree(old)
-        held.clear()  # too late to stop: the exit code must say the new environment is in place
-    return old is not None
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[list[int]]:
-    """Hold SIGINT/SIGTERM back while a short critical section runs, then deliver them.
-
-    Yields the signals held so far; those still in it at the end are delivered.
-    Python-level handlers rather than a signal mask: rattler's threads would
-    still receive a masked signal and Python would run the handler anyway.
-    """
-    held: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield held
-        return
-    signals = [signal.SIGINT, signal.SIGTERM]
-    previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in signals}
-    try:
-        yield held
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-        if held:
-            signal.raise_signal(held[0])
 
 
 def _write_marker(staging: Path, request: CreateRequest) -> None:

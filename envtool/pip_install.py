@@ -109,7 +109,7 @@ def install_wheels(job: PipInstall, progress: InstallProgress | None = None) -> 
 
 def _check_local_wheels(job: PipInstall) -> None:
     """Hash ``file://`` wheels first: uv would report a damaged one as an invalid zip."""
-    from envtool.install import local_path
+    from envtool.conda_install import local_path
 
     for package in job.packages:
         url = job.mirrors.to_mirror(package.url)

@@ -301,8 +301,7 @@ def _check_package_args(
     for path, text in (placeholders or {}).items():
         if PREFIX_PLACEHOLDER not in text:
             raise ValueError(
-                f"{path}: prefix_placeholder_files content must contain "
-                f"PREFIX_PLACEHOLDER ({PREFIX_PLACEHOLDER})"
+                f"{path}: prefix_placeholder_files content must contain PREFIX_PLACEHOLDER ({PREFIX_PLACEHOLDER})"
             )
     groups = [set(files or {}), set(symlinks or {}), set(placeholders or {})]
     overlap = (groups[0] & groups[1]) | (groups[0] & groups[2]) | (groups[1] & groups[2])
@@ -379,9 +378,7 @@ def make_python_package(
     real = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
     files: dict[str, bytes | str] = {
         "pyvenv.cfg": (
-            f"home = {Path(real).parent}\n"
-            "include-system-site-packages = false\n"
-            f"version = {HOST_PYTHON_VERSION}\n"
+            f"home = {Path(real).parent}\ninclude-system-site-packages = false\nversion = {HOST_PYTHON_VERSION}\n"
         ),
         # Creates the site-packages that noarch python packages link into.
         f"lib/python{label_mm}/site-packages/README.envtool-fake-python": (
@@ -492,9 +489,7 @@ def make_channel(
     return channel_dir
 
 
-def channel_records(
-    channel_dir: Path, subdirs: Iterable[str] = ("noarch", "linux-64")
-) -> list[Any]:
+def channel_records(channel_dir: Path, subdirs: Iterable[str] = ("noarch", "linux-64")) -> list[Any]:
     """Every ``RepoDataRecord`` of an indexed local channel (for ``rattler.install``)."""
     from rattler import Channel, RepoData
 
@@ -519,9 +514,7 @@ def solve_channel(
         channels = [channels]
     urls: list[Any] = [c if isinstance(c, str) else channel_url(c) for c in channels]
     platforms: list[Any] = [platform, "noarch"]
-    return list(
-        run_sync(solve(sources=urls, specs=list(specs), platforms=platforms, virtual_packages=[]))
-    )
+    return list(run_sync(solve(sources=urls, specs=list(specs), platforms=platforms, virtual_packages=[])))
 
 
 def install_records(records: Sequence[Any], prefix: Path, cache_dir: Path | None = None) -> None:
@@ -604,12 +597,7 @@ def make_wheel(
 
 def _expand_tag(tag: str) -> list[str]:
     interpreters, abis, platforms = tag.split("-")
-    return [
-        f"{i}-{a}-{p}"
-        for i in interpreters.split(".")
-        for a in abis.split(".")
-        for p in platforms.split(".")
-    ]
+    return [f"{i}-{a}-{p}" for i in interpreters.split(".") for a in abis.split(".") for p in platforms.split(".")]
 
 
 def wheel_sha256(path: Path) -> str:
@@ -639,14 +627,11 @@ def make_simple_index(root: Path, wheels: Iterable[Path]) -> Path:
     simple.mkdir(parents=True, exist_ok=True)
     for project, copies in projects.items():
         links = "".join(
-            f'<a href="../../files/{html.escape(c.name)}#sha256={sha256_file(c)}">'
-            f"{html.escape(c.name)}</a><br/>\n"
+            f'<a href="../../files/{html.escape(c.name)}#sha256={sha256_file(c)}">{html.escape(c.name)}</a><br/>\n'
             for c in sorted(copies)
         )
         (simple / project).mkdir(exist_ok=True)
-        (simple / project / "index.html").write_text(
-            f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n"
-        )
+        (simple / project / "index.html").write_text(f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n")
     index = "".join(f'<a href="{p}/">{p}</a><br/>\n' for p in sorted(projects))
     (simple / "index.html").write_text(f"<!DOCTYPE html>\n<html><body>\n{index}</body></html>\n")
     return simple
@@ -755,9 +740,7 @@ class DirectoryServer:
         """Start serving; returns self."""
         self._server = _RecordingHTTPServer(self.directory)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 

@@ -43,9 +43,7 @@ HOST_MM = "{}.{}".format(*sys.version_info[:2])
 
 
 def _run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(a) for a in args], capture_output=True, text=True, check=False, env=env, timeout=60
-    )
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, check=False, env=env, timeout=60)
 
 
 def _uv_install(
@@ -120,9 +118,7 @@ def test_invalid_arguments_are_rejected(tmp_path: Path, bad: dict[str, object]) 
 
 
 @pytest.mark.parametrize("fmt", [".tar.bz2", ".conda"])
-def test_packages_install_with_rattler(
-    channel_factory: ChannelFactory, tmp_path: Path, fmt: str
-) -> None:
+def test_packages_install_with_rattler(channel_factory: ChannelFactory, tmp_path: Path, fmt: str) -> None:
     """noarch python relocation, entry points, prefix replacement and symlinks all work."""
     channel_factory.add_python()
     channel_factory.add(
@@ -195,6 +191,18 @@ def test_make_channel_accepts_simple_specs(tmp_path: Path) -> None:
     names = sorted(r.name.normalized for r in channel_records(channel))
     assert names == ["a", "b", "c", "d", "e", "python"]
     assert sorted(r.name.normalized for r in solve_channel(channel, ["e"])) == ["a", "e"]
+
+
+def test_channel_records_reads_every_indexed_subdir(tmp_path: Path) -> None:
+    make_conda_package(tmp_path, "tool", "1.0", "h0_0", subdir="linux-64")
+    make_conda_package(tmp_path, "data", "2.0", "0", noarch="generic")
+    index_channel(tmp_path)
+    records = channel_records(tmp_path, subdirs=("noarch", "linux-64", "osx-arm64"))  # osx-arm64: no repodata
+    url = channel_url(tmp_path)
+    assert sorted((r.name.normalized, r.subdir, r.url) for r in records) == [
+        ("data", "noarch", f"{url}/noarch/data-2.0-0.tar.bz2"),
+        ("tool", "linux-64", f"{url}/linux-64/tool-1.0-h0_0.tar.bz2"),
+    ]
 
 
 def test_channel_url_is_file_url(tmp_path: Path) -> None:

@@ -6,17 +6,21 @@ import base64
 import csv
 import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from envtool.activation import write_variables
+from envtool.atomic import signals_deferred
 from envtool.errors import HashMismatchError, InstallError, LockFormatError
 from envtool.install import CreateRequest, CreateResult, create_environment, host_platform
 from envtool.model import CondaPackage
@@ -123,22 +127,26 @@ def test_conda_meta_records_canonical_urls_and_package_metadata(world: World, tm
     assert {p.stat().st_mode & 0o777 for p in (prefix / "conda-meta").glob("*.json")} == {mode}
 
 
-def test_activation_scripts_set_and_restore_variables(tmp_path: Path) -> None:
-    write_variables(tmp_path, {"ENVTOOL_A": "new value", "ENVTOOL_B": "it's $HOME"}, "linux-64")
-    on = tmp_path / "etc/conda/activate.d/envtool-vars.sh"
-    off = tmp_path / "etc/conda/deactivate.d/envtool-vars.sh"
-    script = (
-        f'export ENVTOOL_A=old; unset ENVTOOL_B; . "{on}"; echo "$ENVTOOL_A|$ENVTOOL_B"; '
-        f'. "{off}"; echo "$ENVTOOL_A|${{ENVTOOL_B-unset}}"'
+@pytest.mark.skipif(not host_platform().startswith("linux"), reason="the CUDA library path is for linux only")
+def test_a_cuda_lock_puts_the_environment_lib_on_the_library_path(world: World, tmp_path: Path) -> None:
+    subdir = world.lock.platform
+    toolkit = make_conda_package(
+        world.channel, "cudatoolkit", "11.2.2", "h0_10", subdir=subdir, files={"lib/libcudart.so.11.0": "not really\n"}
     )
-    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["new value|it's $HOME", "old|unset"]
+    digest = hashlib.md5(toolkit.read_bytes()).hexdigest()
+    package = CondaPackage("cudatoolkit", "11.2.2", "h0_10", f"{CANONICAL}/{subdir}/{toolkit.name}", digest)
+    cpu, gpu = tmp_path / "cpu", tmp_path / "gpu"
+    create(world, cpu, lock=world.without_pip())
+    create(world, gpu, lock=replace(world.without_pip(), conda=(*world.lock.conda, package)))
 
-
-def test_windows_locks_get_cmd_and_powershell_scripts(tmp_path: Path) -> None:
-    written = write_variables(tmp_path, {"A": "50%"}, "win-64")
-    assert sorted(p.name for p in written) == ["envtool-vars.bat"] * 2 + ["envtool-vars.ps1"] * 2
-    assert '@SET "A=50%%"' in (tmp_path / "etc/conda/activate.d/envtool-vars.bat").read_text()
+    assert not list(cpu.glob("etc/conda/*/envtool-cuda.sh"))
+    on, off = gpu / "etc/conda/activate.d/envtool-cuda.sh", gpu / "etc/conda/deactivate.d/envtool-cuda.sh"
+    script = (
+        f'export CONDA_PREFIX="{gpu}"; . "{on}"; echo "$LD_LIBRARY_PATH"; . "{off}"; echo "${{LD_LIBRARY_PATH-unset}}"'
+    )
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True, env={})
+    assert out.stdout.splitlines() == [f"{gpu}/lib", "unset"]
+    assert (gpu / "lib/libcudart.so.11.0").is_file()
 
 
 @pytest.mark.parametrize("per_package", [True, False])
@@ -446,3 +454,65 @@ def test_cli_sigterm_while_uv_installs_changes_nothing(world: World, tmp_path: P
     assert code == 130, stderr
     assert not prefix.exists()
     assert leftovers(prefix.parent) == []
+
+
+# --------------------------------------------------------------------------- signals held during the swap
+
+
+@pytest.fixture
+def default_sigint() -> Iterator[None]:
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("default_sigint")
+def test_ctrl_c_landing_on_a_worker_thread_waits_for_the_critical_section() -> None:
+    # a signal mask would hold back nothing here: the kernel hands the signal to a thread
+    # that does not block it (rattler's, in real life) and Python raises in the main thread anyway
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, daemon=True)
+    worker.start()
+    inside: list[int] = []
+    try:
+        with pytest.raises(KeyboardInterrupt), signals_deferred() as held:
+            assert worker.ident is not None
+            signal.pthread_kill(worker.ident, signal.SIGINT)
+            deadline = time.monotonic() + 5
+            while not held and time.monotonic() < deadline:
+                time.sleep(0.01)
+            inside.extend(held)
+    finally:
+        stop.set()
+        worker.join()
+    assert inside == [signal.SIGINT]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigterm_reaches_the_previous_handler_afterwards_unless_dropped() -> None:
+    got: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+    try:
+        with signals_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert got == []
+        assert got == [signal.SIGTERM]
+        with signals_deferred() as held:
+            os.kill(os.getpid(), signal.SIGTERM)
+            held.clear()  # what the swap does once the new environment is in place
+        assert got == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_outside_the_main_thread_nothing_is_held() -> None:
+    seen: list[list[int]] = []
+
+    def body() -> None:
+        with signals_deferred() as held:
+            seen.append(held)
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    assert seen == [[]]
