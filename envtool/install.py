@@ -172,7 +172,7 @@ def select_lock(locks: Sequence[TargetLock], origin: str, platform: str, target:
         raise InstallError(
             origin,
             f"lock is for {found}, this machine is {platform}",
-            f"create it on a {found} machine, or lock a target for {platform}",
+            f"create it on a machine of that platform, or lock a target for {platform}",
         )
     return fitting[0]
 

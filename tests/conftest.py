@@ -5,7 +5,6 @@ The builders live in :mod:`tests.factories`; these fixtures only wrap them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,52 +15,23 @@ from tests.factories import (
     DirectoryServer,
     channel_url,
     index_channel,
+    isolate_environment,
     make_conda_package,
     make_python_package,
     make_wheel,
 )
 
-#: Variables that would point envtool, rattler, conda or uv at the developer's machine.
-_LEAKY_PREFIXES = ("CONDA_", "MAMBA_", "PIXI_", "RATTLER_", "UV_", "PIP_", "ENVTOOL_")
-_LEAKY_NAMES = ("CONDARC", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")
-#: ENVTOOL_ variables that select test data rather than behaviour.
-_KEEP = ("ENVTOOL_SNAPSHOT",)
-
 
 @pytest.fixture(scope="session")
-def _session_caches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def _session_caches(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Cache directories shared by the whole session (so package extraction is reused)."""
-    base = tmp_path_factory.mktemp("caches")
-    return {name: base / name for name in ("rattler", "envtool", "uv", "xdg")}
+    return tmp_path_factory.mktemp("caches")
 
 
 @pytest.fixture(autouse=True)
-def _hermetic_env(
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-    _session_caches: dict[str, Path],
-) -> None:
-    """Isolate every test from the user's configuration, caches and indexes.
-
-    Clears conda/mamba/pixi/rattler/uv/pip/envtool variables (except
-    ``ENVTOOL_SNAPSHOT``), points the caches at per-session temp dirs, makes uv
-    ignore config files, never download Pythons and (unless the test is marked
-    ``network``) stay offline, and exempts 127.0.0.1 from any proxy.
-    """
-    for name in list(os.environ):
-        if (name.startswith(_LEAKY_PREFIXES) or name in _LEAKY_NAMES) and name not in _KEEP:
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("RATTLER_CACHE_DIR", str(_session_caches["rattler"]))
-    monkeypatch.setenv("ENVTOOL_CACHE_DIR", str(_session_caches["envtool"]))
-    monkeypatch.setenv("UV_CACHE_DIR", str(_session_caches["uv"]))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(_session_caches["xdg"]))
-    monkeypatch.setenv("UV_NO_CONFIG", "1")
-    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
-    if request.node.get_closest_marker("network") is None:
-        monkeypatch.setenv("UV_OFFLINE", "1")
-    for var in ("NO_PROXY", "no_proxy"):
-        current = os.environ.get(var, "")
-        monkeypatch.setenv(var, ",".join(filter(None, [current, "127.0.0.1", "localhost"])))
+def _hermetic_env(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, _session_caches: Path) -> None:
+    """Isolate every test from the user's configuration, caches and indexes (offline unless marked ``network``)."""
+    isolate_environment(monkeypatch, _session_caches, offline=request.node.get_closest_marker("network") is None)
 
 
 @pytest.fixture(autouse=True)

@@ -767,3 +767,38 @@ def serve_directory(directory: Path) -> Iterator[str]:
     """
     with DirectoryServer(directory) as server:
         yield server.url
+
+
+#: Variables that would point envtool, rattler, conda or uv at the developer's machine.
+LEAKY_PREFIXES = ("CONDA_", "MAMBA_", "PIXI_", "RATTLER_", "UV_", "PIP_", "ENVTOOL_")
+LEAKY_NAMES = ("CONDARC", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "XDG_CONFIG_HOME")
+#: ENVTOOL_ variables that select test data rather than behaviour.
+KEEP = ("ENVTOOL_SNAPSHOT",)
+
+
+def isolate_environment(mp: Any, caches: Path, *, offline: bool) -> None:
+    """Cut envtool, rattler and uv off from the user's configuration, caches and indexes.
+
+    ``mp`` is a ``pytest.MonkeyPatch``. Clears conda/mamba/pixi/rattler/uv/pip/envtool
+    variables (except ``ENVTOOL_SNAPSHOT``), points every cache and the config home under
+    ``caches``, makes uv ignore config files and never download Pythons, keeps it off the
+    network when ``offline``, and exempts 127.0.0.1 from any proxy.
+    """
+    for name in list(os.environ):
+        if (name.startswith(LEAKY_PREFIXES) or name in LEAKY_NAMES) and name not in KEEP:
+            mp.delenv(name)
+    for variable, folder in (
+        ("RATTLER_CACHE_DIR", "rattler"),
+        ("ENVTOOL_CACHE_DIR", "envtool"),
+        ("UV_CACHE_DIR", "uv"),
+        ("XDG_CACHE_HOME", "xdg-cache"),
+        ("XDG_CONFIG_HOME", "xdg-config"),
+    ):
+        mp.setenv(variable, str(caches / folder))
+    mp.setenv("UV_NO_CONFIG", "1")
+    mp.setenv("UV_PYTHON_DOWNLOADS", "never")
+    if offline:
+        mp.setenv("UV_OFFLINE", "1")
+    for var in ("NO_PROXY", "no_proxy"):
+        current = os.environ.get(var, "")
+        mp.setenv(var, ",".join(filter(None, [current, "127.0.0.1", "localhost"])))

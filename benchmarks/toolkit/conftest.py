@@ -6,7 +6,6 @@ The benchmarks reuse the test builders (``tests/factories.py``,
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,14 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.factories import isolate_environment  # noqa: E402  (needs ROOT on sys.path)
 
 # --------------------------------------------------------------------------- lock, check, scaling
 # test_lock.py, test_check.py and test_scaling.py: isolation, generated channels over HTTP,
 # the side-by-side fixture and the ratio table printed at the end of the run.
 
-#: Variables that would point envtool, rattler, conda or uv at the developer's machine.
-_LEAKY_PREFIXES = ("CONDA_", "MAMBA_", "PIXI_", "RATTLER_", "UV_", "PIP_", "ENVTOOL_")
-_LEAKY_NAMES = ("CONDARC", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")
 _COMPARISONS = pytest.StashKey[list[sidebyside.Comparison]]()
 
 
@@ -40,20 +37,7 @@ def _hermetic_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     base = tmp_path_factory.mktemp("bench-caches")
     caches = {name: base / name for name in ("rattler", "envtool", "uv", "xdg-cache", "xdg-config")}
     with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if (name.startswith(_LEAKY_PREFIXES) or name in _LEAKY_NAMES) and name != "ENVTOOL_SNAPSHOT":
-                mp.delenv(name)
-        mp.setenv("RATTLER_CACHE_DIR", str(caches["rattler"]))
-        mp.setenv("ENVTOOL_CACHE_DIR", str(caches["envtool"]))
-        mp.setenv("UV_CACHE_DIR", str(caches["uv"]))
-        mp.setenv("XDG_CACHE_HOME", str(caches["xdg-cache"]))
-        mp.setenv("XDG_CONFIG_HOME", str(caches["xdg-config"]))
-        mp.setenv("UV_NO_CONFIG", "1")
-        mp.setenv("UV_PYTHON_DOWNLOADS", "never")
-        mp.setenv("UV_OFFLINE", "1")
-        for var in ("NO_PROXY", "no_proxy"):
-            current = os.environ.get(var, "")
-            mp.setenv(var, ",".join(filter(None, [current, "127.0.0.1", "localhost"])))
+        isolate_environment(mp, base, offline=True)
         yield caches
 
 
