@@ -15,8 +15,6 @@ is ``threshold`` (10 %) slower or more is a regression, and
 :func:`check_outcome` raises :class:`~envtool.errors.CheckFailed` (exit 1) for
 it, as it does when a benchmark failed (an op fell back to the CPU).
 
->>> default_prefix(Path("/work/project"), "linux-64-cpu")
-PosixPath('/work/project/.envtool/envs/linux-64-cpu')
 >>> label_for_python(Path("/work/project/.envtool/envs/linux-64-cpu/bin/python"))
 'linux-64-cpu'
 >>> result_stem("linux-64-cpu", "gpu01.example.org", datetime(2026, 11, 26, 7, 13, 5))
@@ -40,7 +38,6 @@ from envtool.bench_plot import plot_unavailable, write_plot
 from envtool.bench_report import ReportContext, envtool_section, markdown_report, tf_facts
 from envtool.bench_results import (
     DEFAULT_THRESHOLD,
-    BenchError,
     BenchResult,
     Comparison,
     compare_results,
@@ -55,9 +52,8 @@ from envtool.bench_suite import (
     run_suite,
     suite_command,
 )
-from envtool.errors import CheckFailed, ConfigError
+from envtool.errors import BenchError, CheckFailed, ConfigError
 
-ENVS_DIR = Path(".envtool") / "envs"
 DEFAULT_SUITE = Path("benchmarks") / "tf"
 
 __all__ = [
@@ -65,7 +61,6 @@ __all__ = [
     "BenchOutcome",
     "BenchRequest",
     "check_outcome",
-    "default_prefix",
     "resolve_python",
     "run_bench",
 ]
@@ -113,16 +108,18 @@ class BenchOutcome:
         return tuple(c for c in self.comparisons or () if c.regressed)
 
 
-def default_prefix(project_dir: Path, target: str) -> Path:
-    """Where ``envtool create TARGET`` puts a target's environment."""
-    return project_dir / ENVS_DIR / target
-
-
 def _prefix_python(prefix: Path) -> Path:
-    for candidate in (prefix / "bin" / "python", prefix / "python.exe"):
-        if candidate.exists():
-            return candidate
-    return prefix / "bin" / "python"
+    from envtool.install import host_platform
+    from envtool.pip_install import python_path
+
+    return python_path(prefix, host_platform())
+
+
+def _target_prefix(project_dir: Path, target: str) -> Path:
+    """Where ``envtool create TARGET`` put the target's environment."""
+    from envtool.install import default_prefix, project_root
+
+    return default_prefix(target, project_root(project_dir))
 
 
 def resolve_python(request: BenchRequest) -> Path:
@@ -138,7 +135,7 @@ def resolve_python(request: BenchRequest) -> Path:
         raise ConfigError("envtool bench", "no environment given", "pass a TARGET, a PREFIX or --python PATH")
     target = request.target
     is_path = "/" in target or os.sep in target or target.startswith((".", "~"))
-    prefix = Path(target).expanduser() if is_path else default_prefix(request.project_dir, target)
+    prefix = Path(target).expanduser() if is_path else _target_prefix(request.project_dir, target)
     python = _prefix_python(prefix)
     if not python.is_file():
         raise ConfigError(

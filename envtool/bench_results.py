@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envtool.errors import EnvtoolError
+from envtool.errors import BenchError
 
 DEFAULT_THRESHOLD = 0.10
 
 __all__ = [
     "DEFAULT_THRESHOLD",
-    "BenchError",
     "BenchResult",
     "Comparison",
     "Speedup",
@@ -42,10 +41,6 @@ __all__ = [
     "speedups",
     "workload_name",
 ]
-
-
-class BenchError(EnvtoolError):
-    """The benchmark suite could not run, or a results file is unreadable."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +148,7 @@ def parse_results(data: Any, where: str) -> list[BenchResult]:
     >>> parse_results({"benchmarks": "nope"}, "old.json")
     Traceback (most recent call last):
     ...
-    envtool.bench_results.BenchError: old.json: not pytest-benchmark JSON (no 'benchmarks' list); \
+    envtool.errors.BenchError: old.json: not pytest-benchmark JSON (no 'benchmarks' list); \
 pass a file written by `envtool bench` or `pytest --benchmark-json`
     """
     entries = data.get("benchmarks") if isinstance(data, dict) else None

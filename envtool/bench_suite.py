@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from envtool.bench_results import BenchError
+from envtool.errors import BenchError
 
 Device = Literal["cpu", "gpu", "all"]
 

@@ -82,6 +82,10 @@ class HashMismatchError(InstallError):
     """A downloaded file does not match the hash recorded in the lock."""
 
 
+class BenchError(EnvtoolError):
+    """The benchmark suite could not run, or a results file is unreadable."""
+
+
 class CheckFailed(EnvtoolError):
     """A check ran and found a difference: stale lock, drifted environment, regression."""
 

@@ -27,7 +27,6 @@ from click.testing import CliRunner
 from envtool.bench import (
     BenchRequest,
     command_line,
-    default_prefix,
     label_for_python,
     resolve_python,
 )
@@ -52,6 +51,7 @@ from envtool.bench_results import (
 from envtool.bench_suite import SuiteRun, group_skips, parse_counts, parse_skips, suite_command
 from envtool.cli import cli
 from envtool.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, ConfigError
+from envtool.install import default_prefix
 from tests.projects import envtool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -359,7 +359,7 @@ def test_plot_is_skipped_without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_target_name_resolves_to_the_create_default_prefix(tmp_path: Path) -> None:
-    prefix = default_prefix(tmp_path, "linux-cpu")
+    prefix = default_prefix("linux-cpu", tmp_path)
     assert prefix == tmp_path / ".envtool" / "envs" / "linux-cpu"
     with pytest.raises(ConfigError, match="run `envtool create linux-cpu`"):
         resolve_python(BenchRequest(target="linux-cpu", project_dir=tmp_path))
