@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
-from workloads import FIT_BATCH, classification_data, small_model
+from workloads import FIT_BATCH, classification_data, fit_steady_epochs, small_model
 
 tf = pytest.importorskip("tensorflow")
 
@@ -21,12 +20,8 @@ def record_rate(bench: Any, steps: int, **info: Any) -> None:
 def test_keras_fit(bench: Any) -> None:
     """Steady epochs: the first epoch (tracing) runs untimed, and its time is recorded apart."""
     data, steps = classification_data(bench.device)
+    model, first = fit_steady_epochs(bench, data)
     with tf.device(bench.tf_device):
-        model = small_model()
-        start = time.perf_counter()
-        model.fit(data, epochs=1, verbose=0)
-        first = time.perf_counter() - start
-        bench.pedantic(lambda: model.fit(data, epochs=1, verbose=0), rounds=bench.rounds(10, 10))
         out = model(next(iter(data))[0])
     bench.placed(out, model.trainable_variables[0])
     median = bench.median_s()

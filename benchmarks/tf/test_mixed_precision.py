@@ -7,13 +7,12 @@ The reference is the same work in float32, timed in turn with the reduced-precis
 from __future__ import annotations
 
 import statistics
-import time
 from typing import Any
 
 import pytest
 
 import tfbench
-from workloads import classification_data, small_model
+from workloads import classification_data, fit_steady_epochs
 
 tf = pytest.importorskip("tensorflow")
 np = pytest.importorskip("numpy")
@@ -62,12 +61,8 @@ def test_mixed_precision_fit(bench: Any) -> None:
     previous = tf.keras.mixed_precision.global_policy()
     try:
         tf.keras.mixed_precision.set_global_policy(policy)
+        model, first = fit_steady_epochs(bench, data)
         with tf.device(bench.tf_device):
-            model = small_model()
-            start = time.perf_counter()
-            model.fit(data, epochs=1, verbose=0)
-            first = time.perf_counter() - start
-            bench.pedantic(lambda: model.fit(data, epochs=1, verbose=0), rounds=bench.rounds(10, 10))
             out = model.layers[0](next(iter(data))[0])
     finally:
         tf.keras.mixed_precision.set_global_policy(previous)

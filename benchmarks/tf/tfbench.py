@@ -52,7 +52,8 @@ KNOWN_FP32_PEAK_TFLOPS: tuple[tuple[str, float], ...] = (
     ("RTX A6000", 38.7),
 )
 
-# CPU flags that matter to TensorFlow's and oneDNN's kernels.
+# CPU flags that matter to TensorFlow's and oneDNN's kernels. The same list as
+# envtool.bench_host's: this suite runs in the TF environment, where envtool is not installed.
 CPU_FLAGS_OF_INTEREST = (
     "sse4_2",
     "avx",

@@ -57,3 +57,19 @@ def resnet_block() -> Any:
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(layers.Add()([x, inputs]))
     return tf.keras.Model(inputs, x, name="resnet_block")
+
+
+def fit_steady_epochs(bench: Any, data: Any, rounds: int = 10) -> tuple[Any, float]:
+    """Build the small model on the bench's device, fit one untimed epoch (tracing), then time
+    ``rounds`` steady epochs; returns the model and the first epoch's seconds."""
+    import time
+
+    import tensorflow as tf
+
+    with tf.device(bench.tf_device):
+        model = small_model()
+        start = time.perf_counter()
+        model.fit(data, epochs=1, verbose=0)
+        first = time.perf_counter() - start
+        bench.pedantic(lambda: model.fit(data, epochs=1, verbose=0), rounds=bench.rounds(rounds, rounds))
+    return model, first
