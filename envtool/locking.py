@@ -228,7 +228,7 @@ def _kept_group_members(manifest: Manifest, lock_dir: Path, to_solve: list[Targe
     kept: dict[str, TargetLock] = {}
     for group in sorted({t.lockfile for t in to_solve}):
         path = lock_dir / f"{group}-lock.yml"
-        members = [t for t in manifest.group(group) if t.name not in solving]
+        members = [t for t in manifest.group(group) if t.name not in solving and not t.pending]
         if not members or not path.is_file():
             continue
         try:

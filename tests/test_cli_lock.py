@@ -137,7 +137,7 @@ def test_lock_of_unknown_format_version(root: Path) -> None:
     from envtool.errors import LockFormatError
     from envtool.lockfile import read_conda_lock
 
-    with pytest.raises(LockFormatError, match="unreadable conda-lock file"):
+    with pytest.raises(LockFormatError, match="unknown conda-lock file version 5"):
         read_conda_lock(group)
 
 

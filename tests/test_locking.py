@@ -14,7 +14,7 @@ import yaml
 
 from envtool import atomic
 from envtool.errors import SolveError
-from envtool.lockfile import read_conda_lock, read_lock
+from envtool.lockfile import parse_conda_lock, read_conda_lock, read_lock
 from envtool.locking import LockRequest, check, lock
 from envtool.mirrors import MirrorMap
 from tests.factories import DirectoryServer, channel_url, index_channel, make_conda_package
@@ -162,6 +162,7 @@ def test_conda_lock_parser_reads_our_file_back_unchanged(project: Path) -> None:
     body = "".join(line for line in path.read_text().splitlines(keepends=True) if not line.startswith("#"))
     assert again.read_text() == body
     assert {p.name for p in parsed.package} >= {"tensorflow", "cudatoolkit", "cudnn", "python"}
+    assert parse_conda_lock(path) == parse_conda_lock_file(path)  # the fast reader agrees with conda-lock
 
 
 def test_env_file_lines_parse_with_condas_matchspec(project: Path) -> None:
