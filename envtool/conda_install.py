@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from envtool.errors import EnvtoolError, HashMismatchError, InstallError, LockFormatError
 from envtool.mirrors import MirrorMap
-from envtool.model import CondaPackage, TargetLock
+from envtool.model import CondaPackage, TargetLock, package_stem
 
 if TYPE_CHECKING:
     import rattler
@@ -137,7 +137,7 @@ def _from_cache(record: rattler.RepoDataRecord, pkgs_dir: Path) -> rattler.RepoD
     """
     from rattler import PackageRecord, RepoDataRecord
 
-    index = pkgs_dir / _stem(record.file_name) / "info" / "index.json"
+    index = pkgs_dir / package_stem(record.file_name) / "info" / "index.json"
     sha256, md5 = record.sha256, record.md5
     try:
         full = PackageRecord.from_index_json(
@@ -345,7 +345,7 @@ def _finish_conda_meta(staging: Path, lock: TargetLock, file_names: set[str]) ->
     if not file_names:
         return
     by_file = {pkg.filename: pkg for pkg in lock.conda if pkg.filename in file_names}
-    paths = [p for p in (staging / "conda-meta").glob("*.json") if p.stem in {_stem(f) for f in by_file}]
+    paths = [p for p in (staging / "conda-meta").glob("*.json") if p.stem in {package_stem(f) for f in by_file}]
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         list(pool.map(lambda path: _finish_record(path, by_file), paths))
 
@@ -363,10 +363,6 @@ def _readable_records(staging: Path) -> None:
         return
     for path in meta.glob("*.json"):
         path.chmod(mode)
-
-
-def _stem(file_name: str) -> str:
-    return file_name.removesuffix(".conda").removesuffix(".tar.bz2")
 
 
 def _finish_record(path: Path, by_file: dict[str, CondaPackage]) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from envtool.errors import LockFormatError
 from envtool.fingerprint import Fingerprint
 from envtool.header import Stamp, parse_header, read_header, render_header
-from envtool.model import CondaPackage, PipPackage, TargetLock
+from envtool.model import CondaPackage, PipPackage, TargetLock, split_filename
 
 if TYPE_CHECKING:
     from conda_lock.lockfile.v2prelim.models import LockedDependency, Lockfile
@@ -232,7 +232,8 @@ def _dependency_map(depends: Sequence[str]) -> dict[str, str]:
 def _conda_package(path: Path, dep: LockedDependency) -> CondaPackage:
     if not dep.hash.md5 and not dep.hash.sha256:
         raise LockFormatError(str(path), f"conda package {dep.name} has no hash", "re-lock with 'envtool lock --force'")
-    build = dep.build or _build_from_url(dep.url)
+    parts = split_filename(dep.url.rsplit("/", 1)[-1])
+    build = dep.build or (parts[2] if parts else "")
     depends = tuple(f"{k} {v}".strip() for k, v in dep.dependencies.items())
     return CondaPackage(dep.name, dep.version, build, dep.url, dep.hash.md5 or "", dep.hash.sha256, depends)
 
@@ -242,13 +243,6 @@ def _pip_package(path: Path, dep: LockedDependency) -> PipPackage:
         raise LockFormatError(str(path), f"pip package {dep.name} has no sha256", "re-lock with 'envtool lock --force'")
     depends = tuple(f"{k} {v}".strip() for k, v in dep.dependencies.items())
     return PipPackage(dep.name, dep.version, dep.url, dep.hash.sha256, (dep.hash.sha256,), depends)
-
-
-def _build_from_url(url: str) -> str:
-    name = url.rsplit("/", 1)[-1]
-    for suffix in (".tar.bz2", ".conda"):
-        name = name.removesuffix(suffix)
-    return name.rsplit("-", 1)[-1]
 
 
 def conda_lock_sources(lock_dir: Path, spec_paths: Sequence[Path]) -> list[str]:

@@ -22,6 +22,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
+
+
+def package_stem(filename: str) -> str:
+    """A conda package file name without its ``.conda``/``.tar.bz2`` suffix.
+
+    >>> package_stem("zlib-1.2.13-h166bdaf_4.tar.bz2")
+    'zlib-1.2.13-h166bdaf_4'
+    """
+    for suffix in PACKAGE_SUFFIXES:
+        if filename.endswith(suffix):
+            return filename[: -len(suffix)]
+    return filename
+
+
+def split_filename(filename: str) -> tuple[str, str, str] | None:
+    """``(name, version, build)`` of a conda package file name, ``None`` if it has no such shape.
+
+    >>> split_filename("ld_impl_linux-64-2.40-h41732ed_0.conda")
+    ('ld_impl_linux-64', '2.40', 'h41732ed_0')
+    """
+    parts = package_stem(filename).rsplit("-", 2)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 and all(parts) else None
+
 
 @dataclass(frozen=True)
 class CondaPackage:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from envtool.errors import HashMismatchError, InstallError
 from envtool.mirrors import MirrorMap
 from envtool.model import PipPackage
+from envtool.pypi_names import normalize
 
 if TYPE_CHECKING:
     from envtool.install import InstallProgress
@@ -190,12 +191,12 @@ def relocate_scripts(staging: Path, final: Path, names: set[str]) -> list[Path]:
     ``'''exec' /path/python`` form for long paths); the ``RECORD`` entry of each
     rewritten script gets its new hash and size. Returns the scripts rewritten.
     """
-    wanted = {_normalize(n) for n in names}
+    wanted = {normalize(n) for n in names}
     old, new = os.fsencode(str(staging)), os.fsencode(str(final))
     rewritten: list[Path] = []
     for site in site_packages(staging):
         for dist_info in site.glob("*.dist-info"):
-            if _normalize(dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0]) not in wanted:
+            if normalize(dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0]) not in wanted:
                 continue
             record = dist_info / "RECORD"
             if not record.is_file():
@@ -242,7 +243,3 @@ def _replace_file(path: Path, data: bytes) -> None:
     temp.write_bytes(data)
     temp.chmod(path.stat().st_mode)
     temp.replace(path)
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()

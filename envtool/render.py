@@ -15,7 +15,7 @@ from pathlib import Path
 from envtool.errors import LockFormatError
 from envtool.fingerprint import Fingerprint
 from envtool.header import parse_header, render_header
-from envtool.model import CondaPackage, PipPackage, TargetLock
+from envtool.model import CondaPackage, PipPackage, TargetLock, split_filename
 
 
 def _conda_lock_lines(lock: TargetLock, kind: str) -> list[str]:
@@ -108,13 +108,12 @@ def _conda_line(path: Path, number: int, line: str) -> CondaPackage:
         )
     md5, sha256 = (digest, None) if not digest.startswith("sha256:") else ("", digest[len("sha256:") :])
     filename = url.rsplit("/", 1)[-1]
-    stem = filename.removesuffix(".conda").removesuffix(".tar.bz2")
-    parts = stem.rsplit("-", 2)
-    if len(parts) != 3:
+    parts = split_filename(filename)
+    if parts is None:
         raise LockFormatError(
             f"{path}:{number}", f"cannot read name-version-build from {filename!r}", "use conda package file names"
         )
-    return CondaPackage(parts[0], parts[1], parts[2], url, md5, sha256)
+    return CondaPackage(*parts, url, md5, sha256)
 
 
 def _pip_line(path: Path, number: int, req: str) -> PipPackage:

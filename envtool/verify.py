@@ -16,7 +16,6 @@ build, md5, sha256 of the package file), the pip half from the
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
@@ -25,6 +24,7 @@ from typing import Any, Literal
 
 from envtool.errors import CheckFailed, ConfigError, InstallError
 from envtool.model import CondaPackage, PipPackage, TargetLock
+from envtool.pypi_names import normalize
 
 Kind = Literal["missing", "extra", "changed"]
 
@@ -207,11 +207,6 @@ def _recorded_sha256(path: Path) -> str | None:
     if isinstance(single, str) and single.startswith("sha256="):
         return single[len("sha256=") :]
     return None
-
-
-def normalize(name: str) -> str:
-    """PEP 503 name: ``My_Pkg`` -> ``my-pkg``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def compare_conda(locked: Sequence[CondaPackage], installed: Mapping[str, InstalledConda]) -> list[Difference]:

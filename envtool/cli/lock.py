@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -42,10 +41,11 @@ def lock(
     err = console()
 
     def action() -> object:
-        cache = os.environ.get("ENVTOOL_CACHE_DIR")
+        from envtool.install import cache_root
+
         request = LockRequest(
             manifest=resolve_manifest(manifest), targets=targets, force=force,
-            mirrors=configured_mirrors(mirrors), cache_dir=Path(cache) if cache else None,
+            mirrors=configured_mirrors(mirrors), cache_dir=cache_root(),
         )  # fmt: skip
         return do_lock(request, progress=lambda msg: err.print(msg, highlight=False))
 
