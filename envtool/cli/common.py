@@ -21,6 +21,17 @@ def manifest_option(func: F) -> F:
     )(func)
 
 
+def mirror_option(func: F) -> F:
+    """``--mirror CHANNEL=MIRROR`` (repeatable): read a channel through a mirror URL or folder."""
+    return click.option(
+        "--mirror",
+        "mirrors",
+        multiple=True,
+        metavar="CHANNEL=MIRROR",
+        help="Read CHANNEL (a name or URL) through MIRROR (a URL or a folder); locks keep canonical URLs. Repeatable.",
+    )(func)
+
+
 def resolve_manifest(manifest: Path | None) -> Path:
     """The manifest given, or the one found from the current folder."""
     from envtool.targets import find_manifest

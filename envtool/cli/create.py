@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from envtool.cli import run
+from envtool.cli.common import mirror_option
 
 if TYPE_CHECKING:
     from envtool.install import CreateRequest, CreateResult
@@ -42,13 +43,7 @@ _LABELS = {
 @click.option("--force", is_flag=True, help="Replace an existing environment (atomically).")
 @click.option("--offline", is_flag=True, help="Use only the package caches; never touch the network.")
 @click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON on stdout.")
-@click.option(
-    "--mirror",
-    "mirrors",
-    multiple=True,
-    metavar="CANONICAL=MIRROR",
-    help="Download CANONICAL channel URLs from MIRROR (http(s):// or a folder; repeatable).",
-)
+@mirror_option
 def create(
     *,
     lock: str,

@@ -8,20 +8,14 @@ from pathlib import Path
 import click
 
 from envtool.cli import run
-from envtool.cli.common import console, manifest_option, resolve_manifest
+from envtool.cli.common import console, manifest_option, mirror_option, resolve_manifest
 
 
 @click.command(name="lock")
 @manifest_option
 @click.option("-t", "--target", "targets", multiple=True, help="Lock only this target (repeatable).")
 @click.option("--force", is_flag=True, help="Re-solve even targets whose locks are fresh.")
-@click.option(
-    "--mirror",
-    "mirrors",
-    multiple=True,
-    metavar="CHANNEL=MIRROR",
-    help="Read CHANNEL through MIRROR (URL or folder); locks keep canonical URLs. Repeatable.",
-)
+@mirror_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def lock(
     manifest: Path | None,
