@@ -6,21 +6,16 @@ import base64
 import csv
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from envtool.atomic import signals_deferred
 from envtool.errors import HashMismatchError, InstallError, LockFormatError
 from envtool.install import CreateRequest, CreateResult, create_environment, host_platform
 from envtool.model import CondaPackage
@@ -457,62 +452,3 @@ def test_cli_sigterm_while_uv_installs_changes_nothing(world: World, tmp_path: P
 
 
 # --------------------------------------------------------------------------- signals held during the swap
-
-
-@pytest.fixture
-def default_sigint() -> Iterator[None]:
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
-
-
-@pytest.mark.usefixtures("default_sigint")
-def test_ctrl_c_landing_on_a_worker_thread_waits_for_the_critical_section() -> None:
-    # a signal mask would hold back nothing here: the kernel hands the signal to a thread
-    # that does not block it (rattler's, in real life) and Python raises in the main thread anyway
-    stop = threading.Event()
-    worker = threading.Thread(target=stop.wait, daemon=True)
-    worker.start()
-    inside: list[int] = []
-    try:
-        with pytest.raises(KeyboardInterrupt), signals_deferred() as held:
-            assert worker.ident is not None
-            signal.pthread_kill(worker.ident, signal.SIGINT)
-            deadline = time.monotonic() + 5
-            while not held and time.monotonic() < deadline:
-                time.sleep(0.01)
-            inside.extend(held)
-    finally:
-        stop.set()
-        worker.join()
-    assert inside == [signal.SIGINT]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-
-
-def test_sigterm_reaches_the_previous_handler_afterwards_unless_dropped() -> None:
-    got: list[int] = []
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
-    try:
-        with signals_deferred():
-            os.kill(os.getpid(), signal.SIGTERM)
-            assert got == []
-        assert got == [signal.SIGTERM]
-        with signals_deferred() as held:
-            os.kill(os.getpid(), signal.SIGTERM)
-            held.clear()  # what the swap does once the new environment is in place
-        assert got == [signal.SIGTERM]
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def test_outside_the_main_thread_nothing_is_held() -> None:
-    seen: list[list[int]] = []
-
-    def body() -> None:
-        with signals_deferred() as held:
-            seen.append(held)
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    thread.join()
-    assert seen == [[]]
