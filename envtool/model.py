@@ -19,6 +19,7 @@ A :class:`TargetLock` is what ``envtool lock`` produces for one target and what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -121,3 +122,8 @@ class TargetLock:
     variables: Mapping[str, str] = field(default_factory=dict)
     input_hash: str = ""
     inputs: Mapping[str, str] = field(default_factory=dict)
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalization: lower case, runs of ``-_.`` become ``-``."""
+    return re.sub(r"[-_.]+", "-", name).lower()

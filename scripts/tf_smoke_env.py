@@ -16,9 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from envtool.lockfile import read_lock
-from envtool.pypi import conda_python_packages
-from envtool.pypi_names import normalize
+from envtool.lockfiles.read import read_lock
+from envtool.locking.pypi import conda_python_packages
+from envtool.model import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run the venv's interpreter through PYTHON, so a wrapper (chroot, container) applies to it too.

@@ -24,8 +24,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from envtool.fingerprint import Fingerprint
-from envtool.mirrors import MirrorMap
+from envtool.inputs.fingerprint import Fingerprint
+from envtool.inputs.mirrors import MirrorMap
 from envtool.model import CondaPackage, PipPackage, TargetLock
 from tests.factories import (
     PREFIX_PLACEHOLDER,
@@ -168,7 +168,7 @@ def write_explicit(lock: TargetLock, path: Path, *, hashes: bool = True) -> Path
 
 def write_conda_lock(lock: TargetLock, path: Path) -> Path:
     """Write ``lock`` as a conda-lock ``*-lock.yml`` file with envtool's own writer."""
-    from envtool.lockfile import render_conda_lock
+    from envtool.lockfiles.conda_lock import render_conda_lock
 
     path.write_text(render_conda_lock(path, [lock], []), encoding="utf-8")
     return path
@@ -176,7 +176,7 @@ def write_conda_lock(lock: TargetLock, path: Path) -> Path:
 
 def write_project(lock: TargetLock, root: Path) -> Path:
     """A project at ``root``: ``environments/targets.yml`` and ``locks/<target>.yml`` + its group file."""
-    from envtool.render import render_env_file
+    from envtool.lockfiles.env_file import render_env_file
 
     (root / "environments").mkdir(parents=True, exist_ok=True)
     (root / "environments" / "targets.yml").write_text("version: 1\ntargets: {}\n", encoding="utf-8")

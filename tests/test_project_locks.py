@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from envtool.lockfile import read_lock
-from envtool.locking import LockRequest, check, lock
-from envtool.mirrors import MirrorMap
+from envtool.inputs.mirrors import MirrorMap
+from envtool.lockfiles.read import read_lock
+from envtool.locking.lock import LockRequest, check, lock
 from tests.projects import envtool
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -53,7 +53,7 @@ KNOWN_FP32_PEAK_TFLOPS: tuple[tuple[str, float], ...] = (
 )
 
 # CPU flags that matter to TensorFlow's and oneDNN's kernels. The same list as
-# envtool.bench_host's: this suite runs in the TF environment, where envtool is not installed.
+# envtool.bench.host's: this suite runs in the TF environment, where envtool is not installed.
 CPU_FLAGS_OF_INTEREST = (
     "sse4_2",
     "avx",

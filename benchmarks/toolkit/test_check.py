@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from workload import FOUR_TARGETS, make_wheels, write_project
 
-from envtool.locking import LockRequest, check, lock
+from envtool.locking.lock import LockRequest, check, lock
 
 RECORDS = 6_000
 PLATFORMS = ("linux-64", "osx-64", "win-64")

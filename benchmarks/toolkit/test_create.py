@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
-from envtool.conda_install import conda_records
-from envtool.install import CreateRequest, create_environment
+from envtool.env.conda_half import conda_records
+from envtool.env.create import CreateRequest, create_environment
 from tests.factories import run_sync
 from tests.install_helpers import ENVTOOL, World, many_packages_world, write_explicit
 

@@ -30,8 +30,8 @@ import pytest
 import rawlock
 from workload import FOUR_TARGETS, LINUX_TARGETS, TF_SPECS, make_wheels, raw_plan, write_plan, write_project
 
-from envtool.locking import LockRequest, lock
-from envtool.mirrors import MirrorMap
+from envtool.inputs.mirrors import MirrorMap
+from envtool.locking.lock import LockRequest, lock
 
 RECORDS = 6_000
 PLATFORMS = ("linux-64", "osx-64", "win-64")

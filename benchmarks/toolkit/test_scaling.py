@@ -28,7 +28,7 @@ import pytest
 import rawlock
 from workload import LINUX_TARGETS, raw_plan, write_project
 
-from envtool.locking import LockRequest, check, lock
+from envtool.locking.lock import LockRequest, check, lock
 
 #: label -> (records, rounds)
 SIZES = {"1k": (1_000, 5), "10k": (10_000, 5), "100k": (100_000, 3), "300k": (300_000, 3)}

@@ -100,11 +100,11 @@ def write_project(
 
 def raw_plan(manifest: Path, mirrors: dict[str, str] | None = None) -> dict[str, Any]:
     """The raw calls a lock of every target in ``manifest`` needs, as JSON-able data."""
-    from envtool.mirrors import MirrorMap
-    from envtool.pypi import uv_platform
-    from envtool.solve import SolveRequest
-    from envtool.spec import compose, load
-    from envtool.targets import load_manifest
+    from envtool.inputs.mirrors import MirrorMap
+    from envtool.inputs.spec import compose, load
+    from envtool.inputs.targets import load_manifest
+    from envtool.locking.pypi import uv_platform
+    from envtool.locking.solve import SolveRequest
 
     loaded = load_manifest(manifest)
     mirror_map = MirrorMap(mirrors or {})

@@ -14,10 +14,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from envtool.bench import BenchOutcome, BenchRequest, check_outcome, run_bench
-from envtool.bench_report import format_rate, format_seconds, short_device
-from envtool.bench_results import DEFAULT_THRESHOLD, speedups
-from envtool.bench_suite import Device, group_skips
+from envtool.bench.report import format_rate, format_seconds, short_device
+from envtool.bench.results import DEFAULT_THRESHOLD, speedups
+from envtool.bench.run import BenchOutcome, BenchRequest, check_outcome, run_bench
+from envtool.bench.suite import Device, group_skips
 from envtool.cli import run
 
 

@@ -19,7 +19,7 @@ from envtool.errors import EXIT_CHECK_FAILED
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> None:
     """Exit 1 if any lock is stale, naming the target and the input that changed."""
-    from envtool.locking import check as do_check
+    from envtool.locking.lock import check as do_check
 
     statuses = run(lambda: do_check(resolve_manifest(manifest), targets))
     stale = [s for s in statuses if not s.fresh]

@@ -34,7 +34,7 @@ def mirror_option(func: F) -> F:
 
 def resolve_manifest(manifest: Path | None) -> Path:
     """The manifest given, or the one found from the current folder."""
-    from envtool.targets import find_manifest
+    from envtool.inputs.targets import find_manifest
 
     return manifest if manifest is not None else find_manifest(Path.cwd())
 

@@ -18,7 +18,7 @@ from envtool.cli import run
 from envtool.cli.common import mirror_option
 
 if TYPE_CHECKING:
-    from envtool.install import CreateRequest, CreateResult
+    from envtool.env.create import CreateRequest, CreateResult
 
 _LABELS = {
     "fetch": "fetching conda packages",
@@ -99,16 +99,10 @@ def _request(
     offline: bool,
     mirrors: tuple[str, ...],
 ) -> CreateRequest:
-    from envtool.install import (
-        CreateRequest,
-        default_prefix,
-        host_platform,
-        lock_path_for,
-        project_root,
-        select_lock,
-    )
-    from envtool.lockfile import read_lock
-    from envtool.mirrors import configured_mirrors
+    from envtool.env.create import CreateRequest
+    from envtool.env.locate import default_prefix, host_platform, lock_path_for, project_root, select_lock
+    from envtool.inputs.mirrors import configured_mirrors
+    from envtool.lockfiles.read import read_lock
 
     cwd = Path.cwd()
     mirror_map = configured_mirrors(mirrors)
@@ -123,7 +117,7 @@ def _request(
 def _create(request: CreateRequest) -> CreateResult:
     from dataclasses import replace
 
-    from envtool.install import create_environment
+    from envtool.env.create import create_environment
 
     with _progress() as progress:
         return create_environment(replace(request, progress=progress))

@@ -28,14 +28,14 @@ def lock(
 
     Only targets whose inputs changed are re-solved, unless --force.
     """
-    from envtool.locking import LockRequest
-    from envtool.locking import lock as do_lock
-    from envtool.mirrors import configured_mirrors
+    from envtool.inputs.mirrors import configured_mirrors
+    from envtool.locking.lock import LockRequest
+    from envtool.locking.lock import lock as do_lock
 
     err = console()
 
     def action() -> object:
-        from envtool.install import cache_root
+        from envtool.caches import cache_root
 
         request = LockRequest(
             manifest=resolve_manifest(manifest), targets=targets, force=force,
@@ -44,7 +44,7 @@ def lock(
         return do_lock(request, progress=lambda msg: err.print(msg, highlight=False))
 
     result = run(action)
-    from envtool.locking import LockResult
+    from envtool.locking.lock import LockResult
 
     assert isinstance(result, LockResult)
     if as_json:

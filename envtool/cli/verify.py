@@ -11,7 +11,7 @@ import click
 from envtool.cli import run
 
 if TYPE_CHECKING:
-    from envtool.verify import VerifyReport
+    from envtool.env.verify import VerifyReport
 
 
 @click.command(name="verify")
@@ -30,7 +30,7 @@ def verify(prefix: Path, lock_file: Path | None, target: str | None, as_json: bo
     Without --lock or --target, the lock the environment was created from is
     used. Exit codes: 0 identical, 1 different, 2 bad input.
     """
-    from envtool.verify import lock_for, verify_environment
+    from envtool.env.verify import lock_for, verify_environment
 
     if lock_file is not None and target is not None:
         raise click.UsageError("give --lock or --target, not both")

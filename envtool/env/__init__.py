@@ -1,0 +1,11 @@
+"""Environments: creating one from a lock without conda, and verifying it.
+
+:mod:`.create` orchestrates ``envtool create``: :mod:`.locate` picks the lock
+and prefix, :mod:`.staging` builds in a folder beside the destination and swaps
+it into place, :mod:`.conda_half` checks every package's sha256/md5 and links
+the conda half with rattler, :mod:`.pip_half` installs wheels with uv
+(``--require-hashes``), :mod:`.activation` writes the lock's variables.
+:mod:`.verify` compares an installed prefix with its lock. :mod:`.progress` is
+the protocol installers report to. Imports :mod:`envtool.locking`,
+:mod:`envtool.lockfiles`, :mod:`envtool.inputs` and the bottom floor.
+"""

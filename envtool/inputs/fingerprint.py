@@ -1,0 +1,71 @@
+"""Fingerprints of a target's inputs, so a stale lock is found without solving.
+
+The inputs of a target are its declaration in the manifest, each spec file it
+composes (parsed: comments and formatting do not count), the channels, and the
+project-wide solve settings. A mirror is not an input: one lock serves users of
+any mirror.
+
+>>> fp = Fingerprint({"spec environments/a.yml": "1" * 12, "channels": "2" * 12})
+>>> fp.changed(Fingerprint({"spec environments/a.yml": "1" * 12, "channels": "3" * 12}))
+['channels']
+>>> len(fp.digest)
+64
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from envtool.inputs.spec import EnvSpec, compose, load
+from envtool.inputs.targets import Manifest, Target
+
+# Bump when the lock layout changes, so every lock is re-solved once.
+LOCK_FORMAT = 1
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Per-input digests (12 hex digits each) and the overall digest over all of them."""
+
+    inputs: Mapping[str, str]
+
+    @property
+    def digest(self) -> str:
+        """The input hash written into every lock file's header."""
+        return _digest(sorted(self.inputs.items()))
+
+    def changed(self, old: Fingerprint) -> list[str]:
+        """Labels of inputs whose digest differs from ``old`` (added and removed ones too)."""
+        labels = list(self.inputs) + [k for k in old.inputs if k not in self.inputs]
+        return [k for k in labels if self.inputs.get(k) != old.inputs.get(k)]
+
+
+def label_of(manifest: Manifest, path: Path) -> str:
+    """A spec file's label: its path relative to the project root, with forward slashes."""
+    try:
+        return path.resolve().relative_to(manifest.root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def fingerprint(manifest: Manifest, target: Target, specs: list[EnvSpec] | None = None) -> Fingerprint:
+    """Fingerprint ``target``'s inputs (loads its spec files unless given)."""
+    specs = specs if specs is not None else [load(p) for p in target.specs]
+    inputs: dict[str, str] = {f"target {target.name}": _digest(target.canonical())[:12]}
+    for path, spec in zip(target.specs, specs, strict=True):
+        inputs[f"spec {label_of(manifest, path)}"] = _digest(spec.canonical())[:12]
+    inputs["channels"] = _digest(list(compose(specs).channels))[:12]
+    inputs["settings"] = _digest(
+        {"format": LOCK_FORMAT, "channel-priority": manifest.channel_priority, "pypi": manifest.pypi.canonical()}
+    )[:12]
+    return Fingerprint(inputs)

@@ -1,0 +1,93 @@
+"""The ``<target>-explicit.txt`` file that ``conda create --file`` reads.
+
+``@EXPLICIT`` then ``url#md5`` lines in dependency order, and
+``# pip name @ url#sha256=`` lines; rendered with conda-lock's renderer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from envtool.errors import LockFormatError
+from envtool.lockfiles.conda_lock import render_for_platform, target_header
+from envtool.lockfiles.header import parse_header
+from envtool.model import CondaPackage, PipPackage, TargetLock, split_filename
+
+
+def render_explicit(path: Path, lock: TargetLock) -> str:
+    """The ``<target>-explicit.txt`` text for ``lock``."""
+    usage = ["", "Create the environment (conda half; pip lines follow as comments) with:",
+             f"  conda create -n NAME --file {path.as_posix()}", ""]  # fmt: skip
+    return target_header(path, lock, usage) + "\n".join(render_for_platform(lock, "explicit")) + "\n"
+
+
+def read_explicit(path: Path) -> TargetLock:
+    """Read an ``@EXPLICIT`` file (envtool's or any ``conda list --explicit --md5`` output)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        stamps = parse_header(text, str(path))
+    except LockFormatError:
+        stamps = {}
+    platform = ""
+    conda: list[CondaPackage] = []
+    pip: list[PipPackage] = []
+    seen_marker = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("# platform:"):
+            platform = line.split(":", 1)[1].strip()
+        elif line.startswith("# pip "):
+            pip.append(_pip_line(path, number, line[len("# pip ") :]))
+        elif line == "@EXPLICIT":
+            seen_marker = True
+        elif line and not line.startswith("#") and seen_marker:
+            conda.append(_conda_line(path, number, line))
+    if not seen_marker:
+        raise LockFormatError(
+            str(path), "no @EXPLICIT line", "pass an explicit lock, a <target>.yml or a conda-lock file"
+        )
+    stamp = next(iter(stamps.values()), None)
+    channels = tuple(dict.fromkeys(c.channel for c in conda))
+    return TargetLock(
+        target=stamp.target if stamp else path.stem.removesuffix("-explicit"),
+        platform=platform or (stamp.platform if stamp else ""),
+        name="",
+        channels=channels,
+        conda=tuple(conda),
+        pip=tuple(pip),
+        input_hash=stamp.input_hash if stamp else "",
+        inputs=dict(stamp.inputs.inputs) if stamp else {},
+    )
+
+
+def _conda_line(path: Path, number: int, line: str) -> CondaPackage:
+    url, _, digest = line.partition("#")
+    if not digest:
+        raise LockFormatError(
+            f"{path}:{number}",
+            f"package {url.rsplit('/', 1)[-1]} has no hash",
+            "re-lock: every line must end in #md5 or #sha256:HASH",
+        )
+    md5, sha256 = (digest, None) if not digest.startswith("sha256:") else ("", digest[len("sha256:") :])
+    filename = url.rsplit("/", 1)[-1]
+    parts = split_filename(filename)
+    if parts is None:
+        raise LockFormatError(
+            f"{path}:{number}", f"cannot read name-version-build from {filename!r}", "use conda package file names"
+        )
+    return CondaPackage(*parts, url, md5, sha256)
+
+
+def _pip_line(path: Path, number: int, req: str) -> PipPackage:
+    name, _, rest = req.partition(" @ ")
+    url, _, fragment = rest.partition("#")
+    if not fragment.startswith("sha256="):
+        raise LockFormatError(
+            f"{path}:{number}",
+            f"pip package {name.strip()} has no sha256",
+            "re-lock: every pip line must end in #sha256=HASH",
+        )
+    sha = fragment[len("sha256=") :]
+    filename = url.rsplit("/", 1)[-1]
+    version = filename.split("-")[1] if filename.count("-") >= 2 else ""
+    return PipPackage(name.strip(), version, url, sha, (sha,))

@@ -1,0 +1,27 @@
+"""Reading any of envtool's three lock formats into :class:`~envtool.model.TargetLock` objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from envtool.errors import LockFormatError
+from envtool.lockfiles.conda_lock import LOCK_SUFFIX, read_conda_lock
+from envtool.lockfiles.env_file import read_env_file
+from envtool.lockfiles.explicit import read_explicit
+from envtool.model import TargetLock
+
+
+def read_lock(path: Path) -> list[TargetLock]:
+    """Read any envtool lock format: a conda-lock file, ``<target>.yml`` or ``<target>-explicit.txt``.
+
+    ``<target>.yml`` pins only ``name=version=build``; its URLs and hashes are
+    taken from the conda-lock file beside it that holds the same target.
+    """
+    if not path.is_file():
+        raise LockFormatError(str(path), "lock file not found", "run 'envtool lock' or fix the path")
+    head = path.read_text(encoding="utf-8")[:4096]
+    if path.name.endswith(LOCK_SUFFIX) or "\nversion: " in head or head.startswith("version:"):
+        return read_conda_lock(path)
+    if "@EXPLICIT" in head:
+        return [read_explicit(path)]
+    return [read_env_file(path)]

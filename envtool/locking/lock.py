@@ -1,0 +1,277 @@
+"""``envtool lock`` and ``envtool check``: from specs and targets to lock files, and back.
+
+:func:`plan` compares every lock's header with the current inputs (no solving);
+:func:`lock` re-solves the stale targets (or all with ``force``), renders all
+their files in memory, and only then replaces them together, atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envtool.errors import LockFormatError
+from envtool.inputs.fingerprint import Fingerprint, fingerprint
+from envtool.inputs.mirrors import MirrorMap
+from envtool.inputs.spec import EnvSpec, compose, load
+from envtool.inputs.targets import Manifest, Target, load_manifest
+from envtool.lockfiles.header import read_header
+from envtool.model import PipPackage, TargetLock
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """Whether a target's locks match its inputs; ``reasons`` says what changed."""
+
+    target: str
+    fresh: bool
+    reasons: tuple[str, ...] = ()
+    pending: str | None = None
+
+
+@dataclass(frozen=True)
+class LockRequest:
+    """What ``envtool lock`` was asked to do."""
+
+    manifest: Path
+    targets: tuple[str, ...] = ()
+    force: bool = False
+    mirrors: MirrorMap = field(default_factory=MirrorMap)
+    cache_dir: Path | None = None
+    lock_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class LockResult:
+    """What ``envtool lock`` did: targets solved (with timings), left alone, files written."""
+
+    solved: tuple[TargetLock, ...]
+    fresh: tuple[str, ...]
+    files: tuple[Path, ...]
+    seconds: dict[str, float]
+    pending: tuple[str, ...] = ()
+
+
+def lock_paths(lock_dir: Path, target: Target) -> dict[str, Path]:
+    """The three files of a target: env file, explicit file, conda-lock group file."""
+    return {
+        "env": lock_dir / f"{target.name}.yml",
+        "explicit": lock_dir / f"{target.name}-explicit.txt",
+        "conda-lock": lock_dir / f"{target.lockfile}-lock.yml",
+    }
+
+
+def default_lock_dir(manifest: Manifest) -> Path:
+    """``locks/`` beside ``environments/``."""
+    return manifest.root / "locks"
+
+
+def status(manifest: Manifest, target: Target, lock_dir: Path, specs: list[EnvSpec] | None = None) -> TargetStatus:
+    """Compare the headers of ``target``'s three lock files with its current inputs."""
+    if target.pending and not lock_paths(lock_dir, target)["env"].is_file():
+        return TargetStatus(target.name, True, (), target.pending)
+    current = fingerprint(manifest, target, specs)
+    reasons: list[str] = []
+    for kind, path in lock_paths(lock_dir, target).items():
+        if not path.is_file():
+            reasons.append(f"{_rel(manifest, path)} is missing")
+            continue
+        stamp = read_header(path).get(target.name)
+        if stamp is None:
+            reasons.append(f"{_rel(manifest, path)} holds no {kind} lock of {target.name}")
+        elif stamp.input_hash != current.digest:
+            changed = current.changed(stamp.inputs) or ["inputs"]
+            reasons.append(f"{', '.join(changed)} changed since {_rel(manifest, path)} was written")
+    return TargetStatus(target.name, not reasons, tuple(dict.fromkeys(reasons)))
+
+
+def check(manifest_path: Path, names: Sequence[str] = (), lock_dir: Path | None = None) -> list[TargetStatus]:
+    """The freshness of every selected target, without solving."""
+    manifest = load_manifest(manifest_path)
+    folder = lock_dir or default_lock_dir(manifest)
+    targets = manifest.select(names)
+    specs = _load_specs(targets)
+    return [status(manifest, t, folder, specs[t.name]) for t in targets]
+
+
+def _load_specs(targets: Sequence[Target]) -> dict[str, list[EnvSpec]]:
+    """Each target's spec files, each file read once however many targets share it."""
+    cache: dict[Path, EnvSpec] = {}
+    return {t.name: [cache[p] if p in cache else cache.setdefault(p, load(p)) for p in t.specs] for t in targets}
+
+
+def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
+    """Solve stale (or all, with ``force``) targets and write their lock files atomically."""
+    from envtool.atomic import replace_all
+
+    say = progress or (lambda _msg: None)
+    manifest = load_manifest(request.manifest)
+    lock_dir = request.lock_dir or default_lock_dir(manifest)
+    selected = manifest.select(request.targets)
+    pending = tuple(t.name for t in selected if t.pending and not request.targets)
+    selected = [t for t in selected if t.name not in pending]
+    specs = _load_specs(selected)
+    to_solve: list[Target] = []
+    fresh: list[str] = []
+    for target in selected:
+        st = status(manifest, target, lock_dir, specs[target.name])
+        if request.force or not st.fresh:
+            to_solve.append(target)
+            if not st.fresh:
+                say(f"{target.name}: {'; '.join(st.reasons)}")
+        else:
+            fresh.append(target.name)
+    if not to_solve:
+        return LockResult((), tuple(fresh), (), {}, pending)
+    kept = _kept_group_members(manifest, lock_dir, to_solve)
+    for target in manifest.targets.values():
+        if (
+            target.name not in kept
+            and not target.pending
+            and target not in to_solve
+            and any(t.lockfile == target.lockfile for t in to_solve)
+        ):
+            to_solve.append(target)  # its group file is missing or unreadable: solve it too
+            specs.setdefault(target.name, [load(p) for p in target.specs])
+    import asyncio
+
+    solved, seconds = asyncio.run(_solve_all(manifest, to_solve, specs, request, say))
+    files = _render_all(manifest, lock_dir, solved, kept)
+    replace_all(files)
+    return LockResult(tuple(solved), tuple(fresh), tuple(files), seconds, pending)
+
+
+async def _solve_all(
+    manifest: Manifest,
+    targets: list[Target],
+    specs: dict[str, list[EnvSpec]],
+    request: LockRequest,
+    say: Progress,
+) -> tuple[list[TargetLock], dict[str, float]]:
+    from envtool.locking.solve import make_gateway
+
+    gateway = make_gateway(request.cache_dir)
+    seconds: dict[str, float] = {}
+
+    async def one(target: Target) -> TargetLock:
+        start = time.perf_counter()
+        result = await solve_target(manifest, target, specs[target.name], request.mirrors, gateway)
+        seconds[target.name] = time.perf_counter() - start
+        say(
+            f"{target.name}: locked {len(result.conda)} conda + {len(result.pip)} pip packages ({seconds[target.name]:.2f}s)"
+        )
+        return result
+
+    # Let every solve finish before raising: abandoning rattler's tasks mid-flight can crash
+    # the interpreter at exit, and the first error (in manifest order) is the one reported.
+    import asyncio
+
+    results = await asyncio.gather(*(one(t) for t in targets), return_exceptions=True)
+    for outcome in results:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return [r for r in results if isinstance(r, TargetLock)], seconds
+
+
+async def solve_target(
+    manifest: Manifest, target: Target, specs: list[EnvSpec], mirrors: MirrorMap, gateway: object
+) -> TargetLock:
+    """Solve one target: the conda half with rattler, then the pip half with uv."""
+    from envtool.errors import SpecError
+    from envtool.locking.pypi import PipRequest, conda_python_packages, resolve_pip
+    from envtool.locking.solve import SolveRequest, python_version, solve_conda
+
+    spec = compose(specs)
+    request = SolveRequest(target, spec, manifest.channel_priority, mirrors, manifest.path.parent)
+    conda = await solve_conda(request, gateway)  # type: ignore[arg-type]
+    pip: tuple[PipPackage, ...] = ()
+    if spec.pip:
+        python = python_version(conda)
+        if python is None:
+            raise SpecError(
+                spec.pip[0].origin,
+                f"target {target.name!r} has pip requirements but no python in its conda dependencies",
+                "add 'python=3.X' and 'pip' to dependencies",
+            )
+        pip_request = PipRequest(
+            target,
+            spec.pip,
+            python,
+            conda_python_packages(conda),
+            manifest.pypi,
+            manifest.path.parent,
+        )
+        pip = await resolve_pip(pip_request)
+    fp = fingerprint(manifest, target, specs)
+    return TargetLock(
+        target=target.name,
+        platform=target.platform,
+        name=spec.name or target.name,
+        channels=tuple(request.channels),
+        conda=conda,
+        pip=pip,
+        variables=dict(spec.variables),
+        input_hash=fp.digest,
+        inputs=dict(fp.inputs),
+    )
+
+
+def _kept_group_members(manifest: Manifest, lock_dir: Path, to_solve: list[Target]) -> dict[str, TargetLock]:
+    """Locks of group members that are not re-solved, read back from their group file."""
+    from envtool.lockfiles.conda_lock import read_conda_lock
+
+    solving = {t.name for t in to_solve}
+    kept: dict[str, TargetLock] = {}
+    for group in sorted({t.lockfile for t in to_solve}):
+        path = lock_dir / f"{group}-lock.yml"
+        members = [t for t in manifest.group(group) if t.name not in solving and not t.pending]
+        if not members or not path.is_file():
+            continue
+        try:
+            existing = {lk.target: lk for lk in read_conda_lock(path)}
+        except LockFormatError:
+            continue
+        for member in members:
+            old = existing.get(member.name)
+            if old is not None and old.platform == member.platform:
+                kept[member.name] = old
+    return kept
+
+
+def _render_all(
+    manifest: Manifest, lock_dir: Path, solved: list[TargetLock], kept: dict[str, TargetLock]
+) -> dict[Path, str]:
+    from envtool.lockfiles.conda_lock import conda_lock_sources, render_conda_lock
+    from envtool.lockfiles.env_file import render_env_file
+    from envtool.lockfiles.explicit import render_explicit
+
+    files: dict[Path, str] = {}
+    by_name = {**kept, **{lk.target: lk for lk in solved}}
+    for lk in solved:
+        paths = lock_paths(lock_dir, manifest.targets[lk.target])
+        files[paths["env"]] = render_env_file(_rel_path(manifest, paths["env"]), lk)
+        files[paths["explicit"]] = render_explicit(_rel_path(manifest, paths["explicit"]), lk)
+    for group in sorted({manifest.targets[lk.target].lockfile for lk in solved}):
+        members = [t for t in manifest.group(group) if t.name in by_name]
+        path = lock_dir / f"{group}-lock.yml"
+        sources = conda_lock_sources(lock_dir, [p for t in members for p in t.specs])
+        files[path] = render_conda_lock(_rel_path(manifest, path), [by_name[t.name] for t in members], sources)
+    return files
+
+
+def _rel_path(manifest: Manifest, path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(manifest.root.resolve())
+    except ValueError:
+        return path
+
+
+def _rel(manifest: Manifest, path: Path) -> str:
+    return _rel_path(manifest, path).as_posix()
+
+
+__all__ = ["Fingerprint", "LockRequest", "LockResult", "TargetStatus", "check", "lock", "status"]

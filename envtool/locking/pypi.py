@@ -1,0 +1,258 @@
+"""The pip half: resolve a target's ``pip:`` requirements with uv, for the target's platform.
+
+uv resolves for the exact Python version the conda half chose and for the
+target's platform (not the host's), with hashes for every file. A Python
+package the conda half already installs is pinned to the conda version (its
+PyPI name, see :mod:`envtool.locking.pypi_names`) and left out of the pip half.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from envtool.errors import ChannelError, PypiError
+from envtool.inputs.spec import Dependency
+from envtool.inputs.targets import PypiSettings, Target
+from envtool.locking.pypi_names import pypi_name
+from envtool.model import CondaPackage, PipPackage, normalize
+from envtool.tomlio import loads
+
+_ARCH = {
+    "linux-64": "x86_64",
+    "linux-aarch64": "aarch64",
+    "osx-64": "x86_64",
+    "osx-arm64": "aarch64",
+    "win-64": "x86_64",
+}
+
+
+@dataclass(frozen=True)
+class PipRequest:
+    """What one pip resolution needs."""
+
+    target: Target
+    requirements: tuple[Dependency, ...]
+    python_version: str
+    conda_provided: Mapping[str, str]  # PyPI name -> version installed by the conda half
+    settings: PypiSettings
+    base: Path  # relative find-links are resolved against this folder
+
+
+def uv_platform(target: Target) -> str:
+    """uv's ``--python-platform`` for a target.
+
+    >>> from envtool.inputs.targets import Target, VirtualPackage
+    >>> uv_platform(Target("t", "linux-64", (), (VirtualPackage("__glibc", "2.28"),), "t"))
+    'x86_64-manylinux_2_28'
+    >>> uv_platform(Target("t", "osx-arm64", (), (), "t"))
+    'aarch64-apple-darwin'
+    """
+    arch = _ARCH[target.platform]
+    if target.platform.startswith("linux"):
+        major, minor = _glibc(target)
+        return f"{arch}-manylinux_{major}_{minor}"
+    if target.platform.startswith("osx"):
+        return f"{arch}-apple-darwin"
+    return f"{arch}-pc-windows-msvc"
+
+
+def wheel_tags(target: Target, python_version: str) -> list[str]:
+    """Wheel tags the target accepts, most preferred first (as pip on that machine ranks them).
+
+    >>> from envtool.inputs.targets import Target
+    >>> tags = wheel_tags(Target("t", "win-64", (), (), "t"), "3.9.13")
+    >>> tags[0], tags[-1]
+    ('cp39-cp39-win_amd64', 'py30-none-any')
+    """
+    from packaging import tags
+
+    major, minor = (int(x) for x in python_version.split(".")[:2])
+    interpreter = f"cp{major}{minor}"
+    platforms = _platform_tags(target)
+    out = [
+        *tags.cpython_tags((major, minor), [interpreter], platforms),
+        *tags.compatible_tags((major, minor), interpreter, platforms),
+    ]
+    return [str(t) for t in out]
+
+
+def _platform_tags(target: Target) -> list[str]:
+    from packaging import tags
+
+    arch = _ARCH[target.platform]
+    if target.platform.startswith("linux"):
+        _, minor = _glibc(target)
+        names = [f"manylinux_2_{m}_{arch}" for m in range(minor, 4, -1)]
+        legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+        out: list[str] = []
+        for name in names:
+            out.append(name)
+            m = int(name.split("_")[2])
+            if m in legacy:
+                out.append(f"{legacy[m]}_{arch}")
+        return [*out, f"linux_{arch}"]
+    if target.platform.startswith("osx"):
+        version = _osx(target)
+        return list(tags.mac_platforms(version, "arm64" if arch == "aarch64" else "x86_64"))
+    return ["win_amd64"]
+
+
+def _glibc(target: Target) -> tuple[int, int]:
+    for vp in target.virtual_packages:
+        if vp.name == "__glibc":
+            parts = [int(p) for p in re.findall(r"\d+", vp.version)[:2]]
+            return (parts[0], parts[1] if len(parts) > 1 else 0)
+    return (2, 17)
+
+
+def _osx(target: Target) -> tuple[int, int]:
+    for vp in target.virtual_packages:
+        if vp.name == "__osx":
+            parts = [int(p) for p in re.findall(r"\d+", vp.version)[:2]]
+            return (parts[0], parts[1] if len(parts) > 1 else 0)
+    return (11, 0) if target.platform == "osx-arm64" else (10, 15)
+
+
+def conda_python_packages(packages: Sequence[CondaPackage]) -> dict[str, str]:
+    """PyPI name -> version of every Python package in a conda solve (those depending on python)."""
+    out: dict[str, str] = {}
+    for package in packages:
+        if package.name == "python":
+            continue
+        if any(dep.split()[0] == "python" for dep in package.depends if dep.strip()):
+            name = pypi_name(package.name)
+            if name:
+                out[name] = package.version
+    return out
+
+
+def uv_command(request: PipRequest, requirements: Path, constraints: Path, output: Path) -> list[str]:
+    """The ``uv pip compile`` command line for ``request``."""
+    from uv import find_uv_bin
+
+    cmd = [
+        find_uv_bin(), "pip", "compile", str(requirements),
+        "--constraint", str(constraints),
+        "--output-file", str(output),
+        "--format", "pylock.toml",
+        "--python-version", request.python_version,
+        "--python-platform", uv_platform(request.target),
+        "--no-header", "--quiet", "--no-config", "--color", "never",
+        # The resolution targets --python-version/--python-platform; naming an interpreter
+        # spares uv probing every Python on PATH (most of a lock's time where pyenv shims abound).
+        "--python", sys.executable,
+        "--index-url", request.settings.index_url,
+    ]  # fmt: skip
+    for link in request.settings.resolved_find_links(request.base):
+        cmd += ["--find-links", link]
+    if request.settings.only_binary:
+        cmd += ["--only-binary", ":all:"]
+    if request.settings.exclude_newer:
+        cmd += ["--exclude-newer", request.settings.exclude_newer]
+    return cmd
+
+
+async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
+    """Resolve ``request`` with uv and pick, per package, the wheel the target would install."""
+    if not request.requirements:
+        return ()
+    with tempfile.TemporaryDirectory(prefix="envtool-uv-") as tmp:
+        folder = Path(tmp)
+        requirements = folder / "requirements.in"
+        requirements.write_text("".join(f"{dep.text}\n" for dep in request.requirements), encoding="utf-8")
+        constraints = folder / "constraints.txt"
+        constraints.write_text(
+            "".join(f"{n}=={v}\n" for n, v in sorted(request.conda_provided.items())), encoding="utf-8"
+        )
+        output = folder / "pylock.toml"
+        env = dict(os.environ)
+        if request.target.platform.startswith("osx"):
+            env["MACOSX_DEPLOYMENT_TARGET"] = "{}.{}".format(*_osx(request.target))
+        proc = await asyncio.create_subprocess_exec(
+            *uv_command(request, requirements, constraints, output),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        _, stderr = await proc.communicate()
+        if proc.returncode != 0:
+            raise uv_error(request, stderr.decode("utf-8", "replace"))
+        data = loads(output.read_text(encoding="utf-8"))
+    tags = wheel_tags(request.target, request.python_version)
+    provided = set(request.conda_provided)
+    packages = [
+        _choose(request, entry, tags)
+        for entry in data.get("packages", [])
+        if normalize(str(entry["name"])) not in provided
+    ]
+    return tuple(sorted(packages, key=lambda p: p.name))
+
+
+def _choose(request: PipRequest, entry: Mapping[str, Any], tags: list[str]) -> PipPackage:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    rank = {tag: i for i, tag in enumerate(tags)}
+    name, version = normalize(str(entry["name"])), str(entry["version"])
+    candidates: list[tuple[int, str, str]] = []
+    for wheel in entry.get("wheels", []):
+        url = str(wheel.get("url") or Path(str(wheel.get("path", ""))).resolve().as_uri())
+        sha = str(wheel.get("hashes", {}).get("sha256", ""))
+        try:
+            _, _, _, wheel_tags_ = parse_wheel_filename(url.rsplit("/", 1)[-1])
+        except InvalidWheelFilename:
+            continue
+        best = min((rank[str(t)] for t in wheel_tags_ if str(t) in rank), default=None)
+        if best is not None and sha:
+            candidates.append((best, url, sha))
+    if not candidates:
+        raise PypiError(
+            _origin(request, name),
+            f"no wheel of {name}=={version} for {request.target.platform} (target {request.target.name!r}, Python {request.python_version})",
+            "pin a version that ships wheels for this platform, or allow sdists with 'only-binary: false' under 'pypi:'",
+        )
+    candidates.sort()
+    _, url, sha = candidates[0]
+    hashes = tuple(dict.fromkeys([sha, *(c[2] for c in candidates)]))
+    return PipPackage(name=name, version=version, url=url, sha256=sha, hashes=hashes)
+
+
+def uv_error(request: PipRequest, stderr: str) -> Exception:
+    """Turn uv's failure output into an envtool error naming package, platform and fix."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", stderr)
+    flat = re.sub(r"\s+", " ", text).strip()
+    where = ", ".join(sorted({dep.origin.rsplit(":", 1)[0] for dep in request.requirements}))
+    platform = f"{request.target.platform} (target {request.target.name!r}, Python {request.python_version})"
+    wheel = re.search(r"([A-Za-z0-9][A-Za-z0-9_.\-]*)(?:[=<>!~]=?\S*)? has no (?:usable )?wheels", flat)
+    if wheel is not None:
+        return PypiError(
+            where,
+            f"pip requirement {wheel.group(1)} has no wheel for {platform}",
+            "pin a version that ships wheels for this platform, or take it from conda",
+        )
+    if re.search(
+        r"(Failed to fetch|error sending request|Could not connect|dns error|connection refused|tcp connect)",
+        flat,
+        re.I,
+    ):
+        url = request.settings.index_url
+        return ChannelError(
+            url, f"cannot reach the package index ({flat[:200]})", "check the index URL and your network"
+        )
+    detail = flat.split("No solution found when resolving dependencies:", 1)[-1].strip()
+    detail = re.sub(r"^(error|\u00d7)\s*:?\s*", "", detail)
+    return PypiError(
+        where, f"pip requirements for {platform} cannot be resolved: {detail[:400]}", "relax the pins named above"
+    )
+
+
+def _origin(request: PipRequest, name: str) -> str:
+    for dep in request.requirements:
+        if dep.name == name or normalize(dep.name) == name:
+            return dep.origin
+    return ", ".join(sorted({dep.origin.rsplit(":", 1)[0] for dep in request.requirements}))

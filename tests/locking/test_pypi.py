@@ -1,0 +1,124 @@
+"""The pip half: uv resolving for the target's platform and Python, against wheels built in the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from envtool.errors import PypiError
+from envtool.inputs.targets import Target, VirtualPackage
+from envtool.lockfiles.read import read_lock
+from envtool.locking.lock import LockRequest, lock
+from envtool.locking.pypi import conda_python_packages, uv_platform, wheel_tags
+from envtool.model import CondaPackage
+from tests.factories import channel_url, make_wheel
+from tests.projects import tf_channel, wheels, write_project
+
+
+def _project(tmp_path: Path, pip: list[str], platform: str = "linux-64", **pypi: object) -> Path:
+    channel = tf_channel(tmp_path)
+    links = wheels(tmp_path)
+    spec = {"channels": [channel_url(channel)], "dependencies": ["python=3.9", "numpy<2", "pip", {"pip": pip}]}
+    return write_project(
+        tmp_path, {"t": {"platform": platform, "specs": ["s.yml"]}}, {"s.yml": spec},
+        pypi={"find-links": [str(links)], **pypi},
+    )  # fmt: skip
+
+
+def test_pip_half_is_pinned_hashed_and_skips_what_conda_installs(tmp_path: Path) -> None:
+    manifest = _project(tmp_path, ["tinypkg"])
+    result = lock(LockRequest(manifest=manifest)).solved[0]
+    assert {(p.name, p.version) for p in result.pip} == {("tinypkg", "1.0"), ("tinydep", "1.1")}
+    assert all(len(p.sha256) == 64 for p in result.pip)
+    data = yaml.safe_load((tmp_path / "locks" / "t.yml").read_text())
+    pip_lines = next(d["pip"] for d in data["dependencies"] if isinstance(d, dict))
+    assert all(" == " in line and "--hash=sha256:" in line for line in pip_lines)
+    assert not any(line.startswith("numpy") for line in pip_lines)  # conda's numpy serves it
+    explicit = (tmp_path / "locks" / "t-explicit.txt").read_text()
+    assert "# pip tinypkg @ " in explicit and "#sha256=" in explicit
+    assert read_lock(tmp_path / "locks" / "t-explicit.txt")[0].pip == tuple(
+        (type(p)(p.name, p.version, p.url, p.sha256, (p.sha256,))) for p in result.pip
+    )
+
+
+def test_conda_version_constrains_pip(tmp_path: Path) -> None:
+    # tinypkg 2.0 needs numpy>=2, but conda installs numpy 1.23.5: uv must keep tinypkg 1.0.
+    manifest = _project(tmp_path, ["tinypkg"])
+    make_wheel(tmp_path / "wheels", "tinypkg", "2.0", requires=["numpy>=2"])
+    make_wheel(tmp_path / "wheels", "numpy", "2.0.0")
+    result = lock(LockRequest(manifest=manifest)).solved[0]
+    assert ("tinypkg", "1.0") in {(p.name, p.version) for p in result.pip}
+
+
+def test_platform_specific_wheel_is_chosen_for_the_target(tmp_path: Path) -> None:
+    manifest = _project(tmp_path, ["native"], platform="linux-64")
+    make_wheel(tmp_path / "wheels", "native", "1.0", tag="cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64")
+    make_wheel(tmp_path / "wheels", "native", "1.0", tag="cp39-cp39-win_amd64")
+    make_wheel(tmp_path / "wheels", "native", "1.0", tag="cp39-cp39-manylinux_2_28_x86_64")
+    result = lock(LockRequest(manifest=manifest)).solved[0]
+    (native,) = [p for p in result.pip if p.name == "native"]
+    assert native.filename == "native-1.0-cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+
+
+def test_no_wheel_for_the_platform_names_package_and_platform(tmp_path: Path) -> None:
+    manifest = _project(tmp_path, ["native"], platform="linux-64")
+    make_wheel(tmp_path / "wheels", "native", "1.0", tag="cp39-cp39-win_amd64")
+    with pytest.raises(PypiError, match=r"native.*linux-64"):
+        lock(LockRequest(manifest=manifest))
+
+
+def test_unresolvable_pip_requirement_is_a_pypi_error(tmp_path: Path) -> None:
+    manifest = _project(tmp_path, ["tinydep>=5"])
+    with pytest.raises(PypiError, match="tinydep"):
+        lock(LockRequest(manifest=manifest))
+
+
+def test_uv_platform_and_tags_per_target() -> None:
+    osx = Target("m", "osx-arm64", (), (VirtualPackage("__osx", "11.0"),), "m")
+    assert uv_platform(osx) == "aarch64-apple-darwin"
+    tags = wheel_tags(osx, "3.9.13")
+    assert "cp39-cp39-macosx_11_0_arm64" in tags and "cp39-cp39-macosx_12_0_arm64" not in tags
+    linux = Target("l", "linux-64", (), (), "l")
+    assert tags_index(wheel_tags(linux, "3.10.4"), "cp310-cp310-manylinux_2_17_x86_64") < tags_index(
+        wheel_tags(linux, "3.10.4"), "cp310-cp310-manylinux1_x86_64"
+    )
+    assert "cp310-cp310-manylinux_2_28_x86_64" not in wheel_tags(linux, "3.10.4")
+
+
+def tags_index(tags: list[str], tag: str) -> int:
+    return tags.index(tag)
+
+
+def test_conda_python_packages_maps_names() -> None:
+    pkgs = [
+        CondaPackage("python", "3.9.13", "h", "u/linux-64/python.conda", "0"),
+        CondaPackage("matplotlib-base", "3.7.1", "p", "u/linux-64/m.conda", "0", depends=("python >=3.9,<3.10",)),
+        CondaPackage("libzlib", "1.2.13", "h", "u/linux-64/z.conda", "0", depends=("libgcc-ng >=12",)),
+    ]
+    assert conda_python_packages(pkgs) == {"matplotlib": "3.7.1"}
+
+
+@pytest.mark.network
+def test_tensorflow_wheels_resolve_from_pypi_for_linux_and_apple_silicon(tmp_path: Path) -> None:
+    import asyncio
+
+    from envtool.inputs.spec import Dependency
+    from envtool.inputs.targets import PypiSettings, with_defaults
+    from envtool.locking.pypi import PipRequest, resolve_pip
+
+    cases = [
+        ("linux-64", "tensorflow-cpu==2.9.*", "manylinux"),
+        ("osx-arm64", "tensorflow-macos==2.9.*", "macosx_11_0_arm64"),
+    ]
+    for platform, req, marker in cases:
+        target = Target("t", platform, (), tuple(with_defaults(platform, [])), "t")
+        request = PipRequest(
+            target, (Dependency(req, "s.yml:1"), Dependency("numpy<2", "s.yml:2"), Dependency("protobuf<3.20", "s.yml:3")),
+            "3.9.13", {}, PypiSettings(exclude_newer="2023-04-30T00:00:00Z"), tmp_path,
+        )  # fmt: skip
+        pins = {p.name: p for p in asyncio.run(resolve_pip(request))}
+        tf = pins[req.split("==")[0]]
+        assert tf.version.startswith("2.9.") and marker in tf.filename and len(tf.sha256) == 64
+        assert int(pins["numpy"].version.split(".")[0]) < 2
