@@ -15,7 +15,6 @@ fails the test when an op fell back to another device.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import platform
 from pathlib import Path
@@ -65,32 +64,13 @@ def _read(path: str) -> str:
         return ""
 
 
-def _numpy_blas(numpy: Any) -> str | None:
-    """The BLAS numpy was built with (the CPU reference's library), where numpy says."""
+def _blas_facts() -> dict[str, Any]:
+    """numpy's BLAS (library, version, kernels, threads) and OpenMP, as threadpoolctl finds them loaded."""
     try:
-        blas = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    except Exception:  # older numpy: show_config() only prints
-        return None
-    return f"{blas.get('name')} {blas.get('version')}".strip()
-
-
-def _openblas_core(numpy: Any) -> str | None:
-    """The kernel OpenBLAS chose for this CPU (e.g. ``Haswell``, ``SkylakeX``), if numpy bundles it.
-
-    OPENBLAS_CORETYPE overrides the choice, which can make numpy's reference much slower.
-    """
-    libs = Path(numpy.__file__).parent.parent / "numpy.libs"
-    for lib in sorted(libs.glob("libopenblas*")):
-        try:
-            handle = ctypes.CDLL(str(lib))
-        except OSError:
-            continue
-        for symbol in ("openblas_get_corename64_", "openblas_get_corename"):
-            function = getattr(handle, symbol, None)
-            if function is not None:
-                function.restype = ctypes.c_char_p
-                return function().decode()
-    return None
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return {"numpy_blas": None, "blas_unknown": "threadpoolctl is not installed in the environment"}
+    return tfbench.blas_facts(threadpool_info())
 
 
 @pytest.fixture(scope="session")
@@ -124,8 +104,7 @@ def tf_facts(tf: Any) -> dict[str, Any]:
             "cpu_flags": cpu["flags"],
             "cpu_count": os.cpu_count(),
             "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-            "numpy_blas": _numpy_blas(numpy),
-            "numpy_blas_core": _openblas_core(numpy),
+            **_blas_facts(),
             "onednn": tfbench.onednn_state(os.environ, cpu["flags"]),
             "tf_enable_onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
             "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
@@ -191,14 +170,20 @@ class Bench:
     def throughput(self, key: str, value: float | None, unit: str) -> None:
         self.extra_info.update(tfbench.throughput_info(key, value, unit))
 
-    def reference(self, name: str, value: float | None, mine: float | None, ratio: float | None = None) -> None:
+    def reference(
+        self, name: str, value: float | None, mine: float | None, pairs: tuple[list[float], list[float]] | None = None
+    ) -> None:
         """Record a reference throughput measured (or known) on this host and the ratio to it.
 
-        ``ratio`` (from interleaved pairs) replaces ``mine / value`` where given.
+        ``ratio`` is always ``mine / value``, the quotient of the two numbers the
+        report shows; ``pairs`` (times of the workload and of the reference, timed
+        in turn) add the paired estimate, recorded apart as ``paired_ratio``.
         """
         self.extra_info["reference"] = name
         self.extra_info["reference_throughput"] = value
-        self.extra_info["ratio"] = ratio if ratio is not None else tfbench.ratio(mine, value)
+        self.extra_info["ratio"] = tfbench.ratio(mine, value)
+        if pairs is not None:
+            self.extra_info.update(tfbench.paired_summary(*pairs))
 
     def record(self, **info: Any) -> None:
         self.extra_info.update(info)

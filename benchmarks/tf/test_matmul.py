@@ -1,8 +1,9 @@
 """Dense float32 matmul, the workload closest to the hardware's peak.
 
 The CPU result is compared with numpy's matmul measured in the same run on the
-same host (``ratio``: how many times faster TF is, the median over interleaved
-TF/numpy pairs); the GPU result with the device's FP32 peak where the GPU is in
+same host: ``ratio`` is TF's GFLOP/s over numpy's, both as shown, and
+``paired_ratio`` the median over interleaved TF/numpy pairs (with its range);
+the GPU result with the device's FP32 peak where the GPU is in
 ``tfbench.KNOWN_FP32_PEAK_TFLOPS``.
 """
 
@@ -45,9 +46,7 @@ def test_matmul(bench: Any, size: int) -> None:
         # numpy and TF in turn, so that both see the same load on a shared machine.
         tf_times, np_times = tfbench.paired_times(step, lambda: np.matmul(a_host, b_host), rounds=5)
         numpy_gflops = tfbench.gflops(tfbench.matmul_flops(size), statistics.median(np_times))
-        ratio = tfbench.paired_speed_ratio(tf_times, np_times)
-        bench.reference("numpy.matmul", numpy_gflops, mine, ratio)
-        bench.record(ratio_method="median of 5 interleaved TF/numpy pairs")
+        bench.reference("numpy.matmul", numpy_gflops, mine, (tf_times, np_times))
     else:
         peak = tfbench.peak_fp32_tflops(bench.extra_info.get("gpu_name") or "")
         bench.reference("fp32 peak", peak * 1000 if peak else None, mine)

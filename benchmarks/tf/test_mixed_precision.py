@@ -51,7 +51,7 @@ def test_mixed_precision_matmul(bench: Any) -> None:
     mine = tfbench.gflops(flops, bench.median_s())
     bench.throughput("gflops", mine, "GFLOP/s")
     f32_gflops = tfbench.gflops(flops, statistics.median(f32))
-    bench.reference("tf float32 matmul", f32_gflops, mine, tfbench.paired_speed_ratio(low, f32))
+    bench.reference("tf float32 matmul", f32_gflops, mine, (low, f32))
     bench.record(size=size, dtype=dtype.name)
 
 

@@ -368,13 +368,52 @@ def paired_times(
     return times_a, times_b
 
 
-def paired_speed_ratio(times: Sequence[float], reference_times: Sequence[float]) -> float | None:
-    """How many times faster than the reference, as the median over pairs, to 3 places.
+def paired_summary(times: Sequence[float], reference_times: Sequence[float]) -> dict[str, Any]:
+    """The paired estimate as ``extra_info`` entries: median, range and number of pairs.
 
-    >>> paired_speed_ratio([1.0, 2.0, 1.0], [2.0, 4.0, 3.0])
-    2.0
-    >>> paired_speed_ratio([], []) is None
-    True
+    Labelled "paired" wherever it is shown: it is not the quotient of the medians
+    shown beside it, but the median of the per-pair quotients.
+
+    >>> paired_summary([1.0, 2.0, 1.0], [2.0, 4.0, 3.0])
+    {'paired_ratio': 2.0, 'paired_ratio_min': 2.0, 'paired_ratio_max': 3.0, 'paired_rounds': 3}
+    >>> paired_summary([], [])
+    {}
     """
     ratios = [ref / mine for mine, ref in zip(times, reference_times) if mine > 0]
-    return round(statistics.median(ratios), 3) if ratios else None
+    if not ratios:
+        return {}
+    return {
+        "paired_ratio": round(statistics.median(ratios), 3),
+        "paired_ratio_min": round(min(ratios), 3),
+        "paired_ratio_max": round(max(ratios), 3),
+        "paired_rounds": len(ratios),
+    }
+
+
+def blas_facts(infos: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """numpy's BLAS and the OpenMP runtimes from ``threadpoolctl.threadpool_info()``.
+
+    >>> blas_facts([{"user_api": "blas", "internal_api": "openblas", "version": "0.3.21",
+    ...     "num_threads": 2, "architecture": "Haswell", "filepath": "/v/numpy.libs/libopenblas.so"},
+    ...     {"user_api": "openmp", "internal_api": "openmp", "version": None, "num_threads": 2,
+    ...      "filepath": "/v/libgomp.so"}])  # doctest: +NORMALIZE_WHITESPACE
+    {'numpy_blas': 'openblas 0.3.21', 'numpy_blas_core': 'Haswell', 'blas_threads': 2,
+     'numpy_blas_file': '/v/numpy.libs/libopenblas.so', 'openmp': ['openmp (libgomp.so, 2 threads)']}
+    """
+    blases = [info for info in infos if info.get("user_api") == "blas"]
+    blas = next((b for b in blases if "numpy" in str(b.get("filepath", ""))), blases[0] if blases else None)
+    openmp = [
+        f"{info.get('internal_api')} ({str(info.get('filepath', '')).rsplit('/', 1)[-1]}, "
+        f"{info.get('num_threads')} threads)"
+        for info in infos
+        if info.get("user_api") == "openmp"
+    ]
+    if blas is None:
+        return {"numpy_blas": None, "numpy_blas_core": None, "blas_threads": None, "openmp": openmp}
+    return {
+        "numpy_blas": f"{blas.get('internal_api')} {blas.get('version')}",
+        "numpy_blas_core": blas.get("architecture"),
+        "blas_threads": blas.get("num_threads"),
+        "numpy_blas_file": blas.get("filepath"),
+        "openmp": openmp,
+    }

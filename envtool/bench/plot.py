@@ -1,20 +1,27 @@
 """The PNG plot of a benchmark run: one panel per workload, CPU beside GPU, with the speed-up.
 
-Each panel shows the workload's throughput (or runs per second where the suite
+The figure's title says whether the environment measured is its lock's (and
+names every difference if not), as the markdown report's headline does. Each
+panel shows the workload's throughput (or runs per second where the suite
 recorded none) on each device that ran it, the reference measured in the same
 run as a hatched bar (numpy's matmul on the CPU, the FP32 peak on a GPU), and
-the GPU's speed-up over the CPU in the title. matplotlib is the optional extra
+in its title the GPU's speed-up over the CPU (the quotient of the two bars),
+the quotient of each device's bar and its reference's, and, labelled
+"paired", the estimate from rounds that timed both in turn. matplotlib is the optional extra
 ``plot``; :func:`plot_unavailable` says why the plot is skipped without it.
 
 >>> panels = plot_panels([BenchResult("matmul[1024]", "cpu", "t", 0.004, 0.004, 0.0, 5,
 ...     throughput=536.9, unit="GFLOP/s", reference="numpy.matmul", reference_throughput=250.0)])
 >>> [(bar.label, bar.value, bar.reference) for bar in panels[0].bars]
 [('CPU', 536.9, False), ('numpy.matmul', 250.0, True)]
+>>> panels[0].ratios
+('CPU/numpy.matmul 537/250 = 2.15',)
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,26 +98,52 @@ def plot_panels(results: Sequence[BenchResult], devices: Sequence[str] = ()) -> 
         speedup = None
         if "cpu" in by_device and "gpu" in by_device and by_device["gpu"].median_s:
             speedup = by_device["cpu"].median_s / by_device["gpu"].median_s
-        ratios = tuple(
-            f"{device.upper()} {r.ratio:.2f}x {r.reference}"
-            for device, r in sorted(by_device.items())
-            if r.ratio is not None and r.reference
-        )
+        ratios = tuple(ratio_text(device, r) for device, r in sorted(by_device.items()) if r.ratio is not None)
         panels.append(Panel(workload, unit, tuple(bars), speedup, ratios))
     return panels
 
 
-def write_plot(results: Sequence[BenchResult], path: Path, title: str, devices: Sequence[str] = ()) -> None:
-    """Draw the panels of ``results`` into the PNG ``path`` (matplotlib must be importable)."""
+def ratio_text(device: str, result: BenchResult) -> str:
+    """A panel's ratio: the quotient of the bars it names, then the paired estimate, labelled.
+
+    >>> r = BenchResult("m", "cpu", "t", 1.0, 1.0, 0.0, 5, throughput=466.0, unit="GFLOP/s",
+    ...     reference="tf float32", reference_throughput=480.0, paired_ratio=1.68, paired_range=(1.5, 1.8))
+    >>> ratio_text("cpu", r)
+    'CPU/tf float32 466/480 = 0.97; paired 1.68 (1.50-1.80)'
+    """
+    text = f"{device.upper()}/{result.reference} {_value_text_of(result.throughput)}/"
+    text += f"{_value_text_of(result.reference_throughput)} = {result.ratio:.2f}" if result.ratio is not None else "-"
+    if result.paired_ratio is not None:
+        text += f"; paired {result.paired_ratio:.2f}"
+        if result.paired_range is not None:
+            text += f" ({result.paired_range[0]:.2f}-{result.paired_range[1]:.2f})"
+    return text
+
+
+def _value_text_of(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def write_plot(
+    results: Sequence[BenchResult], path: Path, title: str, devices: Sequence[str] = (), headline: str = ""
+) -> None:
+    """Draw the panels of ``results`` into the PNG ``path`` (matplotlib must be importable).
+
+    ``headline`` (the environment check's) goes under the title, wrapped, whole.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     panels = plot_panels(results, devices)
     columns = min(4, max(1, len(panels)))
     rows = max(1, math.ceil(len(panels) / columns))
-    figure = Figure(figsize=(4.2 * columns, 3.4 * rows + 0.8), layout="constrained")
+    width = 4.2 * columns
+    wrapped = textwrap.wrap(headline, width=int(width * 14)) if headline else []
+    figure = Figure(figsize=(width, 3.4 * rows + 0.8 + 0.18 * len(wrapped)), layout="constrained")
     FigureCanvasAgg(figure)
-    figure.suptitle(title, fontsize=12)
+    figure.suptitle("\n".join([title, *wrapped]), fontsize=10 if wrapped else 12)
     axes = figure.subplots(rows, columns, squeeze=False).flatten()
     for ax, panel in zip(axes, panels, strict=False):
         labels = [bar.label for bar in panel.bars]
@@ -134,12 +167,12 @@ def write_plot(results: Sequence[BenchResult], path: Path, title: str, devices: 
         ax.set_ylim(0, max(values, default=1.0) * 1.2 or 1.0)
         ax.tick_params(axis="y", labelsize=8)
         speed = f"GPU speed-up x{panel.speedup:.1f}" if panel.speedup is not None else _only(panel)
-        ax.set_title("\n".join((panel.workload, "; ".join((speed, *panel.ratios)))), fontsize=9)
+        ax.set_title("\n".join((panel.workload, speed, *panel.ratios)), fontsize=8)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     figure.supxlabel(
         "hatched: reference measured in the same run (numpy.matmul on the CPU, the FP32 peak on a GPU); "
-        "titles give the ratio to it (timed in interleaved pairs on the CPU); "
+        "titles: bar/reference = the quotient of the two bars; 'paired': median (range) of rounds timing both in turn; "
         "'not run': asked for but skipped (the markdown report says why)",
         fontsize=8,
     )
@@ -149,9 +182,7 @@ def write_plot(results: Sequence[BenchResult], path: Path, title: str, devices: 
 
 
 def _value_text(bar: Bar) -> str:
-    if bar.missing:
-        return "not run"
-    return f"{bar.value:,.0f}" if bar.value >= 100 else f"{bar.value:.3g}"
+    return "not run" if bar.missing else _value_text_of(bar.value)
 
 
 def _only(panel: Panel) -> str:

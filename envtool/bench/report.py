@@ -1,9 +1,12 @@
 """The human report of a benchmark run: a markdown document with the facts that explain it.
 
-It shows each workload's median time and throughput, the ratio to the
-reference measured in the same run (numpy on the CPU, the FP32 peak on a GPU),
-the GPU's speed-up where both devices ran, the comparison with an earlier run
-and the reason each skipped case was skipped.
+It opens with whether the environment measured is its lock's (and every
+difference if not), then shows each workload's median time and throughput, the
+reference measured in the same run (numpy on the CPU, the FP32 peak on a GPU)
+and the quotient of the two, the paired estimate where the suite timed the
+workload and its reference in turn (labelled as such, with its range), the
+GPU's speed-up where both devices ran, the comparison with an earlier run and
+the reason each skipped case was skipped.
 
 >>> format_seconds(0.00638)
 '6.38 ms'
@@ -19,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from envtool.bench.environment import EnvironmentCheck
 from envtool.bench.host import HostFacts
-from envtool.bench.results import BenchResult, Comparison, speedups
+from envtool.bench.results import ALPHA, BenchResult, Comparison, speedups
 from envtool.bench.suite import SuiteRun, group_skips
 
 # The keys of a result's extra_info that describe the environment, not the workload.
@@ -33,6 +37,8 @@ TF_FACT_KEYS = (
     "numpy_version",
     "numpy_blas",
     "numpy_blas_core",
+    "blas_threads",
+    "openmp",
     "onednn",
     "cpu_flags",
     "gpu_name",
@@ -54,6 +60,7 @@ class ReportContext:
     run: SuiteRun
     tf: Mapping[str, Any]
     threshold: float
+    environment: EnvironmentCheck | None = None
 
 
 def tf_facts(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,10 +119,25 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
     return lines
 
 
+def _paired(result: BenchResult) -> str:
+    if result.paired_ratio is None:
+        return "-"
+    text = f"{result.paired_ratio:.2f}x"
+    if result.paired_range is not None:
+        text += f" (range {result.paired_range[0]:.2f}-{result.paired_range[1]:.2f}"
+        text += f", {result.paired_rounds} pairs)" if result.paired_rounds else ")"
+    return text
+
+
 def results_table(results: Sequence[BenchResult]) -> list[str]:
-    """The markdown table of every result."""
+    """The markdown table of every result.
+
+    "Throughput / reference" is the quotient of the two columns before it;
+    "Paired estimate" is the median over rounds that timed the workload and
+    its reference in turn, a separate measurement that load affects less.
+    """
     header: tuple[str, ...] = ("Workload", "Device", "Median", "± stddev", "Rounds")
-    header += ("Throughput", "Reference", "Ratio", "Ran on")
+    header += ("Throughput", "Reference", "Throughput / reference", "Paired estimate", "Ran on")
     rows = []
     for result in results:
         reference = "-"
@@ -131,10 +153,11 @@ def results_table(results: Sequence[BenchResult]) -> list[str]:
                 format_rate(result.throughput, result.unit),
                 reference,
                 f"{result.ratio:.2f}" if result.ratio is not None else "-",
+                _paired(result),
                 short_device(result.ran_on),
             )
         )
-    return _table(header, rows, right={2, 3, 4, 5, 7})
+    return _table(header, rows, right={2, 3, 4, 5, 7, 8})
 
 
 def speedup_table(results: Sequence[BenchResult]) -> list[str]:
@@ -153,21 +176,75 @@ def speedup_table(results: Sequence[BenchResult]) -> list[str]:
     return _table(("Workload", "CPU median", "GPU median", "GPU speed-up"), rows, right={1, 2, 3})
 
 
+def _with_spread(median: float, iqr: tuple[float, float] | None, rounds: int) -> str:
+    if iqr is None:
+        return format_seconds(median)
+    return f"{format_seconds(median)} (IQR {format_seconds(iqr[0])}-{format_seconds(iqr[1])}, {rounds} rounds)"
+
+
+VERDICTS = {
+    "slower": "**slower by ≥ {threshold:.0%}, significant**",
+    "noise": "moved ≥ {threshold:.0%}, not significant (noise)",
+    "ok": "ok",
+    "inconclusive": "inconclusive: too few rounds recorded",
+}
+
+
 def comparison_table(comparisons: Sequence[Comparison], threshold: float) -> list[str]:
-    """The markdown table of the comparison with an earlier run."""
-    rows = [
-        (
-            c.workload,
-            c.device,
-            format_seconds(c.old_median_s),
-            format_seconds(c.new_median_s),
-            f"{c.change:+.1%}",
-            f"**slower by ≥ {threshold:.0%}**" if c.regressed else "ok",
+    """The markdown table of the comparison with an earlier run; p is the rank test's (see ``results``)."""
+    rows = []
+    for c in comparisons:
+        rows.append(
+            (
+                c.workload,
+                c.device,
+                _with_spread(c.old_median_s, c.old_iqr, c.old_rounds),
+                _with_spread(c.new_median_s, c.new_iqr, c.new_rounds),
+                f"{c.change:+.1%}",
+                f"{c.p_value:.3g}" if c.p_value is not None else "-",
+                VERDICTS[c.verdict].format(threshold=threshold),
+            )
         )
-        for c in comparisons
-    ]
-    header = ("Workload", "Device", "Before", "Now", "Change", "Verdict")
-    return _table(header, rows, right={2, 3, 4})
+    header = ("Workload", "Device", "Before: median", "Now: median", "Change of median", "p", "Verdict")
+    return _table(header, rows, right={2, 3, 4, 5})
+
+
+def blas_text(tf: Mapping[str, Any], environment: EnvironmentCheck | None) -> str:
+    """numpy's BLAS as threadpoolctl saw it: in the suite's process, else in the environment check's.
+
+    >>> blas_text({"numpy_blas": "openblas 0.3.20", "numpy_blas_core": "Haswell", "blas_threads": 2}, None)
+    'openblas 0.3.20, Haswell kernels, 2 threads (threadpoolctl)'
+    >>> blas_text({}, None)
+    'BLAS unknown (threadpoolctl not installed in the environment)'
+    """
+    name, core, threads = tf.get("numpy_blas"), tf.get("numpy_blas_core"), tf.get("blas_threads")
+    if not name and environment is not None:
+        blas = next((lib for lib in environment.libraries if lib.get("user_api") == "blas"), None)
+        if blas is not None:
+            name = f"{blas.get('internal_api')} {blas.get('version')}"
+            core, threads = blas.get("architecture"), blas.get("num_threads")
+    if not name:
+        return "BLAS unknown (threadpoolctl not installed in the environment)"
+    parts = [str(name), *([f"{core} kernels"] if core else []), *([f"{threads} threads"] if threads else [])]
+    return ", ".join(parts) + " (threadpoolctl)"
+
+
+def environment_lines(environment: EnvironmentCheck | None) -> list[str]:
+    """The report's headline on the environment measured, with every difference listed."""
+    if environment is None:
+        return ["**Environment not checked against a lock.**"]
+    lines = [f"**{environment.headline()}** (checked as {environment.checked}, Python {environment.python})."]
+    if environment.differences:
+        note = "measured anyway (--allow-drift)" if environment.allowed_drift else "not measured"
+        lines += ["", f"Differences, {note}:", ""]
+        rows = [
+            (d.name, d.kind, d.manager, d.locked or "-", d.installed or "-", d.detail or "")
+            for d in environment.differences
+        ]
+        lines += _table(("Package", "Difference", "From", "Locked", "Installed", "Detail"), rows, right=set())
+    if environment.harness:
+        lines += ["", "Harness, not in the lock: " + ", ".join(f"{n} {v}" for n, v in environment.harness) + "."]
+    return lines
 
 
 def _facts_lines(ctx: ReportContext) -> list[str]:
@@ -178,9 +255,8 @@ def _facts_lines(ctx: ReportContext) -> list[str]:
     counts = ", ".join(f"{n} {word}" for word, n in ctx.run.counts.items()) or "no summary"
     env = ", ".join(f"{k}={v}" for k, v in host.env.items()) or "none set"
     return [
-        f"- Python: `{ctx.python}` (Python {tf.get('python', '?')}, numpy "
-        f"{tf.get('numpy_version', '?')} with {tf.get('numpy_blas') or 'unknown BLAS'}"
-        + (f", {tf['numpy_blas_core']} kernels)" if tf.get("numpy_blas_core") else ")"),
+        f"- Python: `{ctx.python}` (Python {tf.get('python', '?')}, numpy {tf.get('numpy_version', '?')} "
+        f"with {blas_text(tf, ctx.environment)})",
         f"- TensorFlow {tf.get('tf_version', '?')}; CUDA {cuda}; cuDNN {cudnn}",
         f"- CPU: {host.cpu.model or '?'}, {host.cpus_usable} usable CPUs, "
         f"{(host.memory_mib or 0) / 1024:.0f} GiB; flags: {' '.join(host.cpu.flags) or '?'}"
@@ -201,6 +277,8 @@ def markdown_report(
         "",
         f"Generated by `{ctx.command}` on {ctx.when}; do not edit, rerun the command.",
         "",
+        *environment_lines(ctx.environment),
+        "",
         *_facts_lines(ctx),
         "",
         "## Results",
@@ -211,6 +289,11 @@ def markdown_report(
         lines += ["", "## CPU vs GPU", "", *pairs]
     if comparisons is not None:
         lines += ["", f"## Compared with the earlier run (threshold {ctx.threshold:.0%})", ""]
+        lines += [
+            f"A workload is slower when its median moved by the threshold and a one-sided Mann-Whitney test "
+            f"of its rounds against the earlier rounds stretched by the threshold gives p < {ALPHA}.",
+            "",
+        ]
         lines += comparison_table(comparisons, ctx.threshold) if comparisons else ["No workload in common."]
     if ctx.run.skips:
         lines += ["", "## Skipped", ""]
@@ -223,9 +306,10 @@ def markdown_report(
 
 
 def envtool_section(ctx: ReportContext, comparisons: Sequence[Comparison] | None) -> dict[str, Any]:
-    """The ``envtool`` key added to pytest-benchmark's JSON: format version, host, run facts."""
+    """The ``envtool`` key added to pytest-benchmark's JSON: format version, environment, host, run facts."""
     return {
-        "format": 1,
+        "format": 2,
+        "environment": ctx.environment.as_json() if ctx.environment is not None else None,
         "label": ctx.label,
         "command": ctx.command,
         "when": ctx.when,
@@ -244,6 +328,7 @@ def envtool_section(ctx: ReportContext, comparisons: Sequence[Comparison] | None
         if comparisons is None
         else {
             "threshold": ctx.threshold,
+            "alpha": ALPHA,
             "workloads": [
                 {
                     "workload": c.workload,
@@ -251,6 +336,10 @@ def envtool_section(ctx: ReportContext, comparisons: Sequence[Comparison] | None
                     "old_median_s": c.old_median_s,
                     "new_median_s": c.new_median_s,
                     "change": round(c.change, 4),
+                    "p_value": c.p_value,
+                    "old_rounds": c.old_rounds,
+                    "new_rounds": c.new_rounds,
+                    "verdict": c.verdict,
                     "regressed": c.regressed,
                 }
                 for c in comparisons

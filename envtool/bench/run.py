@@ -1,22 +1,25 @@
 """``envtool bench``: run the TensorFlow benchmarks in an environment and keep the results.
 
 A run takes a :class:`BenchRequest`, finds the environment's Python (from a
-target name, a prefix, or ``--python``), runs the suite with it
-(:mod:`envtool.bench.suite`), and writes three files into the output directory,
-named ``<label>-<host>-<YYYYmmdd-HHMMSS>``:
+target name, a prefix, or ``--python``) and the lock it must match
+(:mod:`envtool.bench.target`), checks the environment against that lock
+before anything is timed (:mod:`envtool.bench.environment`; a difference
+stops the run unless ``allow_drift``, which records it), runs the suite with
+it (:mod:`envtool.bench.suite`), and writes three files into the output
+directory, named ``<label>-<host>-<YYYYmmdd-HHMMSS>``:
 
-* ``.json``: pytest-benchmark's JSON plus an ``envtool`` key (format 1) with the
-  host's facts, the suite's counts and skip reasons, and the comparison;
+* ``.json``: pytest-benchmark's JSON plus an ``envtool`` key (format 2) with the
+  environment check, the host's facts, the suite's counts and skip reasons,
+  and the comparison;
 * ``.md``: the markdown report (:mod:`envtool.bench.report`);
 * ``.png``: the plot (:mod:`envtool.bench.plot`), where matplotlib is installed.
 
-With ``compare`` set, each workload is compared with the earlier run; one that
-is ``threshold`` (10 %) slower or more is a regression, and
+With ``compare`` set, each workload is compared with the earlier run, round by
+round (:func:`envtool.bench.results.compare_results`); one that is
+``threshold`` (10 %) slower or more, and significantly so, is a regression, and
 :func:`check_outcome` raises :class:`~envtool.errors.CheckFailed` (exit 1) for
 it, as it does when a benchmark failed (an op fell back to the CPU).
 
->>> label_for_python(Path("/work/project/.envtool/envs/linux-64-cpu/bin/python"))
-'linux-64-cpu'
 >>> result_stem("linux-64-cpu", "gpu01.example.org", datetime(2026, 11, 26, 7, 13, 5))
 'linux-64-cpu-gpu01-20261126-071305'
 """
@@ -24,8 +27,6 @@ it, as it does when a benchmark failed (an op fell back to the CPU).
 from __future__ import annotations
 
 import json
-import os
-import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,11 +34,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from envtool.bench.environment import CheckRequest, EnvironmentCheck, check_environment
 from envtool.bench.host import collect_host_facts
 from envtool.bench.plot import plot_unavailable, write_plot
 from envtool.bench.report import ReportContext, envtool_section, markdown_report, tf_facts
 from envtool.bench.results import DEFAULT_THRESHOLD, BenchResult, Comparison, compare_results, load_results
 from envtool.bench.suite import PYTEST_NO_TESTS, PYTEST_OK, Device, SuiteRun, group_skips, run_suite, suite_command
+from envtool.bench.target import find_subject, label_for_python, resolve_python, safe_name
 from envtool.errors import BenchError, CheckFailed, ConfigError
 
 DEFAULT_SUITE = Path("benchmarks") / "tf"
@@ -46,8 +49,8 @@ __all__ = [
     "BenchError",
     "BenchOutcome",
     "BenchRequest",
+    "check_environment_first",
     "check_outcome",
-    "resolve_python",
     "run_bench",
 ]
 
@@ -57,7 +60,8 @@ class BenchRequest:
     """What to benchmark, where, and what to compare it with.
 
     Give ``target`` (a target name, whose environment ``envtool create`` puts
-    in ``<project>/.envtool/envs/<target>``, or a prefix path) or ``python``.
+    in ``<project>/.envtool/envs/<target>``, or a prefix path) or ``python``;
+    ``lock`` names the lock to match (required with ``python``).
     """
 
     target: str | None = None
@@ -70,6 +74,8 @@ class BenchRequest:
     project_dir: Path = field(default_factory=Path.cwd)
     threshold: float = DEFAULT_THRESHOLD
     select: str | None = None
+    lock: Path | None = None
+    allow_drift: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class BenchOutcome:
     compared_with: Path | None = None
     comparisons: tuple[Comparison, ...] | None = None
     threshold: float = DEFAULT_THRESHOLD
+    environment: EnvironmentCheck | None = None
 
     @property
     def regressions(self) -> tuple[Comparison, ...]:
@@ -94,58 +101,9 @@ class BenchOutcome:
         return tuple(c for c in self.comparisons or () if c.regressed)
 
 
-def _prefix_python(prefix: Path) -> Path:
-    from envtool.env.locate import host_platform
-    from envtool.env.pip_half import python_path
-
-    return python_path(prefix, host_platform())
-
-
-def _target_prefix(project_dir: Path, target: str) -> Path:
-    """Where ``envtool create TARGET`` put the target's environment."""
-    from envtool.env.locate import default_prefix, project_root
-
-    return default_prefix(target, project_root(project_dir))
-
-
-def resolve_python(request: BenchRequest) -> Path:
-    """The interpreter to run the suite with: ``--python``, a prefix's, or a target's."""
-    if request.python is not None and request.target is not None:
-        raise ConfigError("envtool bench", "both TARGET and --python given", "give one of them")
-    if request.python is not None:
-        python = request.python if request.python.is_absolute() else Path.cwd() / request.python
-        if not python.is_file() or not os.access(python, os.X_OK):
-            raise ConfigError(str(python), "no executable Python there", "check the --python path")
-        return python
-    if request.target is None:
-        raise ConfigError("envtool bench", "no environment given", "pass a TARGET, a PREFIX or --python PATH")
-    target = request.target
-    is_path = "/" in target or os.sep in target or target.startswith((".", "~"))
-    prefix = Path(target).expanduser() if is_path else _target_prefix(request.project_dir, target)
-    python = _prefix_python(prefix)
-    if not python.is_file():
-        raise ConfigError(
-            str(prefix),
-            f"no environment for {target!r} (no {python.relative_to(prefix)} there)",
-            f"run `envtool create {target}`, or pass an existing prefix or --python PATH",
-        )
-    return python.absolute()
-
-
-def label_for_python(python: Path) -> str:
-    """A file-name-safe name for an environment, from its interpreter's path."""
-    parent = python.parent
-    name = parent.parent.name if parent.name in ("bin", "Scripts") else parent.name
-    return _safe(name or "python")
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "x"
-
-
 def result_stem(label: str, hostname: str, when: datetime) -> str:
     """The common stem of a run's output files."""
-    return f"{_safe(label)}-{_safe(hostname.split('.', 1)[0])}-{when:%Y%m%d-%H%M%S}"
+    return f"{safe_name(label)}-{safe_name(hostname.split('.', 1)[0])}-{when:%Y%m%d-%H%M%S}"
 
 
 def _unused_stem(out: Path, stem: str) -> str:
@@ -161,6 +119,10 @@ def command_line(request: BenchRequest) -> str:
     """The ``envtool bench`` command that repeats ``request`` (for the report's header)."""
     words = ["envtool", "bench"]
     words += [request.target] if request.target else ["--python", str(request.python)]
+    if request.lock is not None:
+        words += ["--lock", str(request.lock)]
+    if request.allow_drift:
+        words.append("--allow-drift")
     words += ["--device", request.device]
     if request.suite is not None:
         words += ["--suite", str(request.suite)]
@@ -201,18 +163,33 @@ def _suite_error(run: SuiteRun, suite: Path, python: Path) -> BenchError:
     )
 
 
+def check_environment_first(request: BenchRequest, python: Path) -> EnvironmentCheck:
+    """Check the environment against its lock; raise :class:`CheckFailed` if it differs, unless drift is allowed."""
+    subject = find_subject(request.target, python, request.lock, request.project_dir)
+    check = check_environment(
+        CheckRequest(
+            python=subject.python, lock=subject.lock, lock_path=subject.lock_path, lock_label=subject.lock_label,
+            prefix=subject.prefix, allow_drift=request.allow_drift,
+        )
+    )  # fmt: skip
+    if not check.matches and not request.allow_drift:
+        raise check.refusal()
+    return check
+
+
 def run_bench(request: BenchRequest, on_output: Callable[[str], None] | None = None) -> BenchOutcome:
     """Run the suite for ``request`` and write its JSON, markdown and PNG.
 
     ``on_output`` receives each line pytest prints, as it prints it. Returns
     even when benchmarks failed or regressed; :func:`check_outcome` says so.
     """
-    python = resolve_python(request)
+    python = resolve_python(request.target, request.python, request.project_dir)
     suite = _suite_dir(request)
     old = load_results(request.compare)[1] if request.compare is not None else None
+    environment = check_environment_first(request, python)
     host = collect_host_facts()
     when = datetime.now().astimezone().replace(microsecond=0)
-    label = request.label or (_safe(Path(request.target).name) if request.target else label_for_python(python))
+    label = request.label or (safe_name(Path(request.target).name) if request.target else label_for_python(python))
     out = request.output_dir if request.output_dir.is_absolute() else Path.cwd() / request.output_dir
     out.mkdir(parents=True, exist_ok=True)
     stem = _unused_stem(out, result_stem(label, host.hostname, when))
@@ -237,6 +214,7 @@ def run_bench(request: BenchRequest, on_output: Callable[[str], None] | None = N
         run=run,
         tf=tf_facts(data),
         threshold=request.threshold,
+        environment=environment,
     )
     return _write_outputs(
         request,
@@ -272,7 +250,8 @@ def _write_outputs(
         plot_path = stem.with_name(stem.name + ".png")
         devices = ("cpu", "gpu") if request.device == "all" else (request.device,)
         title = f"TensorFlow benchmarks: {ctx.label} on {ctx.host.hostname}, {ctx.when}"
-        write_plot(results, plot_path, title, devices)
+        headline = ctx.environment.headline() if ctx.environment is not None else ""
+        write_plot(results, plot_path, title, devices, headline)
     return BenchOutcome(
         label=ctx.label,
         python=python,
@@ -285,6 +264,7 @@ def _write_outputs(
         compared_with=request.compare,
         comparisons=None if comparisons is None else tuple(comparisons),
         threshold=request.threshold,
+        environment=ctx.environment,
     )
 
 

@@ -1,8 +1,10 @@
 """``envtool bench``: run the TensorFlow benchmarks in an environment, report, compare.
 
-Exit codes: 0 ok; 1 a benchmark failed (an op fell back to the CPU) or a
-workload is 10 % or more slower than in ``--compare``; 2 bad input (no such
-environment, unreadable ``--compare`` file, the suite could not run).
+Exit codes: 0 ok; 1 the environment differs from its lock (without
+``--allow-drift``), a benchmark failed (an op fell back to the CPU) or a
+workload is significantly 10 % or more slower than in ``--compare``; 2 bad
+input (no such environment, no lock for ``--python``, unreadable ``--compare``
+file, the suite could not run).
 """
 
 from __future__ import annotations
@@ -23,23 +25,30 @@ from envtool.cli import run
 
 def _results_table(outcome: BenchOutcome) -> Table:
     table = Table(title=f"{outcome.label}: {outcome.python}")
-    for column in ("Workload", "Device", "Median", "Throughput", "Ratio", "Ran on"):
-        right = column in ("Median", "Throughput", "Ratio")
+    for column in ("Workload", "Device", "Median", "Throughput", "Throughput / reference", "Paired", "Ran on"):
+        right = column in ("Median", "Throughput", "Throughput / reference", "Paired")
         table.add_column(column, justify="right" if right else "left", no_wrap=column == "Workload")
     for result in outcome.results:
-        ratio = f"{result.ratio:.2f} vs {result.reference}" if result.ratio is not None else "-"
+        ratio = "-"
+        if result.ratio is not None:
+            shown = format_rate(result.reference_throughput, None)
+            ratio = f"{result.ratio:.2f} ({format_rate(result.throughput, None)}/{shown} {result.reference})"
+        paired = f"{result.paired_ratio:.2f}" if result.paired_ratio is not None else "-"
         table.add_row(
             result.workload,
             result.device,
             format_seconds(result.median_s),
             format_rate(result.throughput, result.unit),
             ratio,
+            paired,
             short_device(result.ran_on),
         )
     return table
 
 
 def _print_outcome(console: Console, outcome: BenchOutcome) -> None:
+    if outcome.environment is not None:
+        console.print(outcome.environment.headline(), markup=False, highlight=False, soft_wrap=True)
     if outcome.results:
         console.print(_results_table(outcome))
     for pair in speedups(outcome.results):
@@ -47,8 +56,12 @@ def _print_outcome(console: Console, outcome: BenchOutcome) -> None:
     for reason, count, _ in group_skips(outcome.run.skips):
         console.print(f"skipped {count}: {reason}", markup=False)
     for comparison in outcome.comparisons or ():
-        verdict = "SLOWER" if comparison.regressed else "ok"
-        console.print(f"{comparison.workload} ({comparison.device}): {comparison.change:+.1%} {verdict}")
+        verdict = {"slower": "SLOWER", "noise": "noise (not significant)"}.get(comparison.verdict, comparison.verdict)
+        p_value = f", p={comparison.p_value:.3g}" if comparison.p_value is not None else ""
+        console.print(
+            f"{comparison.workload} ({comparison.device}): median {comparison.change:+.1%}{p_value} {verdict}",
+            markup=False,
+        )
     console.print(f"wrote {outcome.json_path}", markup=False)
     console.print(f"wrote {outcome.markdown_path}", markup=False)
     if outcome.plot_path is not None:
@@ -66,6 +79,17 @@ def _print_outcome(console: Console, outcome: BenchOutcome) -> None:
     help="Run the suite with this interpreter instead of a TARGET's or PREFIX's.",
 )
 @click.option(
+    "--lock",
+    "lock_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The lock the environment must match (required with --python) [default: the target's, or the prefix's].",
+)
+@click.option(
+    "--allow-drift",
+    is_flag=True,
+    help="Measure an environment that differs from its lock; the differences are recorded in the results.",
+)
+@click.option(
     "--device",
     type=click.Choice(["cpu", "gpu", "all"]),
     default="all",
@@ -75,14 +99,14 @@ def _print_outcome(console: Console, outcome: BenchOutcome) -> None:
 @click.option(
     "--compare",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="An earlier run's JSON; exit 1 if a workload got --threshold slower.",
+    help="An earlier run's JSON; exit 1 if a workload got --threshold slower, significantly over its rounds.",
 )
 @click.option(
     "--threshold",
     type=click.FloatRange(0.0, min_open=True),
     default=DEFAULT_THRESHOLD,
     show_default=True,
-    help="Relative slow-down of the median that counts as a regression.",
+    help="Relative slow-down of the median that counts as a regression (when significant).",
 )
 @click.option(
     "--output-dir",
@@ -103,6 +127,8 @@ def bench(
     *,
     target: str | None,
     python: Path | None,
+    lock_file: Path | None,
+    allow_drift: bool,
     device: str,
     compare: Path | None,
     threshold: float,
@@ -115,7 +141,9 @@ def bench(
     """Run the TensorFlow benchmarks with TARGET's Python (a target name or a PREFIX).
 
     A target name means the environment `envtool create TARGET` made, in
-    .envtool/envs/TARGET; --python runs any interpreter instead. Writes
+    .envtool/envs/TARGET; --python runs any interpreter instead, checked
+    against --lock. The environment is compared with its lock first, and a
+    difference stops the run unless --allow-drift. Writes
     <label>-<host>-<date>.json/.md/.png into --output-dir.
     """
     request = BenchRequest(
@@ -128,6 +156,8 @@ def bench(
         label=label,
         threshold=threshold,
         select=select,
+        lock=lock_file,
+        allow_drift=allow_drift,
     )
     echo = None if quiet else (lambda line: click.echo(line, err=True))
     outcome = run(lambda: run_bench(request, on_output=echo))

@@ -28,11 +28,13 @@ from envtool.bench.host import CpuInfo, HostFacts, collect_host_facts, parse_cpu
 from envtool.bench.plot import plot_panels, plot_unavailable, write_plot
 from envtool.bench.report import ReportContext, envtool_section, markdown_report, tf_facts
 from envtool.bench.results import BenchError, compare_results, load_results, parse_results, speedups, workload_name
-from envtool.bench.run import BenchRequest, command_line, label_for_python, resolve_python
+from envtool.bench.run import BenchRequest, command_line
+from envtool.bench.target import label_for_python, resolve_python
 from envtool.bench.suite import SuiteRun, group_skips, parse_counts, parse_skips, suite_command
 from envtool.cli import cli
 from envtool.env.locate import default_prefix
 from envtool.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, ConfigError
+from tests.bench.envs import lock, prefix_for, write_lock
 from tests.projects import envtool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +59,8 @@ def entry(name: str, median: float, **extra: Any) -> dict[str, Any]:
     params: dict[str, Any] = {"device": device}
     if "-" in name:
         params["size"] = int(name.split("-", 1)[1].rstrip("]"))
-    stats = {"median": median, "mean": median * 1.05, "stddev": median / 10, "rounds": 5}
+    data = [median * factor for factor in (0.9, 0.95, 1.0, 1.05, 1.1)]
+    stats = {"median": median, "mean": median * 1.05, "stddev": median / 10, "rounds": 5, "data": data}
     info = {
         "device": device,
         "ran_on": f"/job:localhost/replica:0/task:0/device:{device.upper()}:0",
@@ -73,7 +76,8 @@ def synthetic() -> dict[str, Any]:
         "machine_info": {"node": "gpu01"},
         "benchmarks": [
             entry("test_matmul[cpu-1024]", 0.005, **facts, **gflops, throughput=429.5,
-                  reference="numpy.matmul", reference_throughput=350.0, ratio=1.227),
+                  reference="numpy.matmul", reference_throughput=350.0, ratio=1.227, paired_ratio=1.31,
+                  paired_ratio_min=1.1, paired_ratio_max=1.4, paired_rounds=5),
             entry("test_matmul[gpu-1024]", 0.0001, **facts, **gflops, throughput=21474.8,
                   reference="fp32 peak", reference_throughput=67000.0, ratio=0.321,
                   gpu_name="NVIDIA H100 80GB HBM3"),
@@ -214,22 +218,24 @@ def test_results_from_pytest_benchmark_json() -> None:
         ("matmul[1024]", "gpu"),
         ("keras_fit", "cpu"),
     ]
-    assert results[0].ratio == pytest.approx(1.227) and results[0].unit == "GFLOP/s"
+    assert results[0].ratio == pytest.approx(429.5 / 350.0) and results[0].unit == "GFLOP/s"
     [pair] = speedups(results)
     assert pair.workload == "matmul[1024]" and pair.factor == pytest.approx(50.0)
     assert workload_name("test_x[gpu-a-1]", {"device": "gpu", "a": "a", "n": 1}) == "x[a-1]"
 
 
-def test_compare_flags_ten_percent_slower() -> None:
+def test_compare_flags_a_significant_slow_down_only() -> None:
     old = parse_results(synthetic(), "old.json")
     data = synthetic()
-    data["benchmarks"][0]["stats"]["median"] = 0.005 * 1.10  # exactly 10 % slower
-    data["benchmarks"][1]["stats"]["median"] = 0.0001 * 1.09
+    slower = data["benchmarks"][0]["stats"]
+    slower["median"] *= 1.3  # every round 30 % slower
+    slower["data"] = [t * 1.3 for t in slower["data"]]
+    data["benchmarks"][1]["stats"]["median"] *= 1.15  # the median moved, the rounds did not
     data["benchmarks"][2]["stats"]["median"] = 0.04  # faster
     comparisons = compare_results(old, parse_results(data, "new.json"))
-    assert [c.regressed for c in comparisons] == [True, False, False]
-    assert comparisons[0].change == pytest.approx(0.10)
-    assert compare_results(old, parse_results(data, "new.json"), threshold=0.2)[0].regressed is False
+    assert [c.verdict for c in comparisons] == ["slower", "noise", "ok"]
+    assert comparisons[0].change == pytest.approx(0.30)
+    assert compare_results(old, parse_results(data, "new.json"), threshold=0.4)[0].regressed is False
 
 
 def test_unreadable_results_are_bad_input(tmp_path: Path) -> None:
@@ -268,7 +274,8 @@ def test_markdown_report_has_facts_speedup_comparison_and_skips() -> None:
     data = synthetic()
     results = parse_results(data, "run.json")
     before = parse_results(synthetic(), "old.json")
-    old = [r if r.device == "gpu" else replace(r, median_s=r.median_s / 2) for r in before]
+    old = [r if r.device == "gpu" else replace(r, median_s=r.median_s / 2, data=tuple(t / 2 for t in r.data))
+           for r in before]  # fmt: skip
     comparisons = compare_results(old, results)
     run = SuiteRun(
         ("python", "-m", "pytest"), 0, {"passed": 3, "skipped": 2},
@@ -279,14 +286,19 @@ def test_markdown_report_has_facts_speedup_comparison_and_skips() -> None:
     assert "do not edit" in text
     assert "TensorFlow 2.9.3; CUDA 11.2; cuDNN 8" in text
     assert "GPU: NVIDIA H100 80GB HBM3 (TF sees NVIDIA H100 80GB HBM3)" in text
+    assert "**Environment not checked against a lock.**" in text
     assert "| matmul[1024] | cpu | 5.00 ms |" in text
-    assert "numpy.matmul (350.0 GFLOP/s) | 1.23 | CPU:0 |" in text
+    assert "| 429.5 GFLOP/s | numpy.matmul (350.0 GFLOP/s) | 1.23 | 1.31x (range 1.10-1.40, 5 pairs) | CPU:0 |" in text
     assert "| matmul[1024] | 5.00 ms | 100 µs | x50.0 |" in text
-    assert "| keras_fit | cpu | 25.0 ms | 50.0 ms | +100.0% | **slower by ≥ 10%** |" in text
+    assert (
+        "| keras_fit | cpu | 25.0 ms (IQR 23.8 ms-26.3 ms, 5 rounds) | 50.0 ms (IQR 47.5 ms-52.5 ms, 5 rounds) | +100.0% |"
+        in text
+    )
+    assert "**slower by ≥ 10%, significant** |" in text
     assert "- 2 x no GPU: CUDA_VISIBLE_DEVICES='-1' (`test_copies.py:23`)" in text
     section = envtool_section(context(run, data), comparisons)
     json.dumps(section)  # JSON-ready
-    assert section["format"] == 1 and section["tf"]["cuda_version"] == "11.2"
+    assert section["format"] == 2 and section["tf"]["cuda_version"] == "11.2" and section["environment"] is None
     assert section["run"]["skipped"][0]["count"] == 2
     assert [w["regressed"] for w in section["comparison"]["workloads"]] == [True, False, True]
 
@@ -317,7 +329,10 @@ def test_plot_panels_pair_devices_and_references() -> None:
     matmul, fit = plot_panels(results, ("cpu", "gpu"))
     assert [b.label for b in matmul.bars] == ["CPU", "numpy.matmul", "GPU", "fp32 peak"]
     assert matmul.speedup == pytest.approx(50.0) and matmul.unit == "GFLOP/s"
-    assert matmul.ratios == ("CPU 1.23x numpy.matmul", "GPU 0.32x fp32 peak")
+    assert matmul.ratios == (
+        "CPU/numpy.matmul 430/350 = 1.23; paired 1.31 (1.10-1.40)",
+        "GPU/fp32 peak 21,475/67,000 = 0.32",
+    )
     assert [(b.label, b.missing) for b in fit.bars] == [("CPU", False), ("GPU", True)]
     assert fit.speedup is None
 
@@ -343,24 +358,26 @@ def test_target_name_resolves_to_the_create_default_prefix(tmp_path: Path) -> No
     prefix = default_prefix("linux-cpu", tmp_path)
     assert prefix == tmp_path / ".envtool" / "envs" / "linux-cpu"
     with pytest.raises(ConfigError, match="run `envtool create linux-cpu`"):
-        resolve_python(BenchRequest(target="linux-cpu", project_dir=tmp_path))
+        resolve_python("linux-cpu", None, tmp_path)
     (prefix / "bin").mkdir(parents=True)
     (prefix / "bin" / "python").symlink_to(sys.executable)
-    assert resolve_python(BenchRequest(target="linux-cpu", project_dir=tmp_path)) == (prefix / "bin" / "python")
-    assert resolve_python(BenchRequest(target=str(prefix))) == prefix / "bin" / "python"
+    assert resolve_python("linux-cpu", None, tmp_path) == (prefix / "bin" / "python")
+    assert resolve_python(str(prefix), None, tmp_path) == prefix / "bin" / "python"
     assert label_for_python(prefix / "bin" / "python") == "linux-cpu"
 
 
 def test_bad_environment_requests() -> None:
     with pytest.raises(ConfigError, match="no environment given"):
-        resolve_python(BenchRequest())
+        resolve_python(None, None, Path.cwd())
     with pytest.raises(ConfigError, match="both TARGET and --python"):
-        resolve_python(BenchRequest(target="x", python=Path(sys.executable)))
+        resolve_python("x", Path(sys.executable), Path.cwd())
     with pytest.raises(ConfigError, match="no executable Python"):
-        resolve_python(BenchRequest(python=Path("/nonexistent/python")))
-    request = BenchRequest(python=Path("/x/python"), device="cpu", compare=Path("old.json"))
+        resolve_python(None, Path("/nonexistent/python"), Path.cwd())
+    request = BenchRequest(python=Path("/x/python"), device="cpu", compare=Path("old.json"), lock=Path("l.yml"),
+                           allow_drift=True)  # fmt: skip
     assert command_line(request) == (
-        "envtool bench --python /x/python --device cpu --compare old.json --output-dir bench-results"
+        "envtool bench --python /x/python --lock l.yml --allow-drift --device cpu --compare old.json "
+        "--output-dir bench-results"
     )
 
 
@@ -404,8 +421,10 @@ def fake_suite(tmp_path: Path) -> Path:
 
 
 def bench_args(suite: Path, out: Path, *more: str) -> list[str]:
-    return ["bench", "--python", sys.executable, "--suite", str(suite), "--output-dir", str(out),
-            "--label", "fake", "-q", *more]  # fmt: skip
+    """Run the fake suite with this test run's Python, which is no locked environment: drift allowed."""
+    demo = write_lock(lock(), out.parent / "demo-lock.yml")
+    return ["bench", "--python", sys.executable, "--lock", str(demo), "--allow-drift", "--suite", str(suite),
+            "--output-dir", str(out), "--label", "fake", "-q", *more]  # fmt: skip
 
 
 def test_cli_end_to_end_writes_json_markdown_png(fake_suite: Path, tmp_path: Path) -> None:
@@ -416,11 +435,18 @@ def test_cli_end_to_end_writes_json_markdown_png(fake_suite: Path, tmp_path: Pat
     assert json_path.name.startswith("fake-") and not list(out.glob(".*"))
     data = json.loads(json_path.read_text())
     assert data["benchmarks"][0]["name"] == "test_sum[cpu]"
-    assert data["envtool"]["format"] == 1
+    assert data["envtool"]["format"] == 2
+    environment = data["envtool"]["environment"]
+    assert environment["matches"] is False and environment["allowed_drift"] is True
+    assert {"name": "tiny", "locked": "1.0", "installed": "", "kind": "missing", "manager": "pip", "detail": ""} in (
+        environment["differences"]
+    )
     assert data["envtool"]["run"]["skipped"][0]["reason"] == "no GPU: fake suite"
     assert data["envtool"]["host"]["cpus_usable"] >= 1
     markdown = json_path.with_suffix(".md").read_text()
     assert "| sum | cpu |" in markdown and "1.5 sums/s" in markdown
+    assert f"**{environment['headline']}**" in markdown and "tiny 1.0 missing" in environment["headline"]
+    assert environment["headline"] in result.output
     assert "no GPU: fake suite" in result.output
     if plot_unavailable() is None:
         assert json_path.with_suffix(".png").is_file()
@@ -431,7 +457,8 @@ def test_cli_compare_flags_a_regression(fake_suite: Path, tmp_path: Path) -> Non
     assert CliRunner().invoke(cli, bench_args(fake_suite, out, "--device", "cpu")).exit_code == 0
     [first] = out.glob("*.json")
     old = json.loads(first.read_text())
-    old["benchmarks"][0]["stats"]["median"] /= 100  # the old run was far faster
+    old["benchmarks"][0]["stats"]["median"] /= 100  # the old run was far faster, every round of it
+    old["benchmarks"][0]["stats"]["data"] = [t / 100 for t in old["benchmarks"][0]["stats"]["data"]]
     (tmp_path / "old.json").write_text(json.dumps(old))
     result = CliRunner().invoke(
         cli, bench_args(fake_suite, out, "--device", "cpu", "--compare", str(tmp_path / "old.json"))
@@ -441,7 +468,7 @@ def test_cli_compare_flags_a_regression(fake_suite: Path, tmp_path: Path) -> Non
     [second] = set(out.glob("*.json")) - {first}
     comparison = json.loads(second.read_text())["envtool"]["comparison"]
     assert comparison["threshold"] == 0.1 and comparison["workloads"][0]["regressed"] is True
-    assert "**slower by ≥ 10%**" in second.with_suffix(".md").read_text()
+    assert "**slower by ≥ 10%, significant**" in second.with_suffix(".md").read_text()
 
 
 def test_cli_failed_benchmark_exits_1(fake_suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -466,3 +493,36 @@ def test_console_script_runs_the_fake_suite(fake_suite: Path, tmp_path: Path) ->
     done = envtool(*bench_args(fake_suite, tmp_path / "out", "--device", "cpu"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "wrote " in done.stdout and "Traceback" not in done.stderr
+
+
+def test_an_environment_matching_its_lock_is_measured_and_says_so(fake_suite: Path, tmp_path: Path) -> None:
+    demo = lock()
+    prefix = prefix_for(demo, tmp_path / "env")
+    lock_file = write_lock(demo, tmp_path / "demo-lock.yml")
+    out = tmp_path / "out"
+    args = ["bench", str(prefix), "--lock", str(lock_file), "--suite", str(fake_suite), "--output-dir", str(out), "-q"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    [json_path] = out.glob("env-*.json")
+    environment = json.loads(json_path.read_text())["envtool"]["environment"]
+    assert environment["matches"] is True and environment["checked"] == "prefix" and environment["differences"] == []
+    assert f"**environment matches {lock_file}**" in json_path.with_suffix(".md").read_text()
+
+
+def test_a_drifted_environment_is_refused_before_anything_is_timed(fake_suite: Path, tmp_path: Path) -> None:
+    demo = lock()
+    prefix = prefix_for(demo, tmp_path / "env")
+    newer = write_lock(replace(demo, pip=(replace(demo.pip[0], version="1.1"),)), tmp_path / "newer-lock.yml")
+    out = tmp_path / "out"
+    args = ["bench", str(prefix), "--lock", str(newer), "--suite", str(fake_suite), "--output-dir", str(out), "-q"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == EXIT_CHECK_FAILED, result.output
+    assert f"environment differs from {newer} in 1 package: tiny 1.1 -> 1.0" in result.stderr
+    assert "--allow-drift" in result.stderr and "test_sum" not in result.output
+    assert not out.exists()  # nothing ran, nothing written
+
+
+def test_a_bare_interpreter_needs_a_lock(fake_suite: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["bench", "--python", sys.executable, "--suite", str(fake_suite)])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "no lock to check the interpreter against; pass --lock FILE" in result.stderr
