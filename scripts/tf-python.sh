@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Give this Linux host a Python that can import TensorFlow 2.9: a CPython 3.9 inside a
-# Debian bullseye chroot, with a venv holding the TF 2.9 CPU packages.
+# Give this Linux host a CPython 3.9 for TensorFlow 2.9: a Debian bullseye chroot with an empty
+# venv. The packages come from the lock, not from here: `nox -s tf_smoke -- DIR/python` and
+# `nox -s bench_tf_cpu -- DIR/python` build a venv from locks/linux-cpu.yml with every hash
+# checked (scripts/tf_standin.py), use it and remove it.
 #
 # Usage (as root):  scripts/tf-python.sh DIR [REPO_ROOT]
 #
@@ -8,18 +10,18 @@
 #   REPO_ROOT  the tree bind-mounted into the chroot at the same path (default: this repo)
 #
 # Environment:
-#   TF_PYTHON_PACKAGES  what to pip-install into the venv (default below: the pip half of the
-#                       Linux CPU lock until that lock pins exact versions)
 #   TF_PYTHON_BINDS     extra host directories, colon-separated, to bind at the same path
 #                       (default: /tmp, so pytest's tmp_path and temp files are shared)
 #   TF_PYTHON_MIRROR    the Debian mirror (default: http://deb.debian.org/debian)
 #
-# Idempotent: each step is skipped when its result is already there, and the package install
-# is redone only when TF_PYTHON_PACKAGES changes. Prints the wrapper's path, DIR/python, last.
+# Idempotent: each step is skipped when its result is already there. Prints the wrapper's path,
+# DIR/python, last.
 # The wrapper runs the chroot's venv python in a private mount namespace (so no mounts are left
 # behind) with /proc, /dev, /sys, REPO_ROOT and TF_PYTHON_BINDS mounted, in the caller's working
 # directory, which must be under one of the bound paths (or exist inside the chroot).
-# TensorFlow aborts at import without /proc; pip needs this host's CA bundle, copied in.
+# TensorFlow aborts at import without /proc. This host's CA bundle (SSL_CERT_FILE, else the
+# system's) is copied in, and the wrapper points pip and Python's ssl at it (PIP_CERT,
+# SSL_CERT_FILE, REQUESTS_CA_BUNDLE), so pip works behind a TLS-inspecting proxy.
 set -euo pipefail
 
 die() { echo "tf-python.sh: $*" >&2; exit 2; }
@@ -34,7 +36,6 @@ case "$root/" in
   "$repo"/*) die "DIR ($root) is inside the repository ($repo); put the chroot elsewhere" ;;
 esac
 mirror=${TF_PYTHON_MIRROR:-http://deb.debian.org/debian}
-packages=${TF_PYTHON_PACKAGES:-'tensorflow-cpu==2.9.3 numpy<2 protobuf<3.20 pytest pytest-benchmark'}
 binds=${TF_PYTHON_BINDS:-/tmp}
 venv=/opt/tf-venv
 ca_host=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
@@ -74,17 +75,9 @@ if [[ ! -x $root/usr/bin/python3.9 || ! -e $root/usr/lib/python3.9/ensurepip/__i
   in_chroot apt-get install -y -qq python3.9 python3-venv >&2
 fi
 
-# 3. The venv and its packages (redone when the package list changes).
+# 3. The base venv: nothing in it but pip; the lock's packages go into venvs made from it.
 if [[ ! -x $root$venv/bin/python ]]; then
   in_chroot /usr/bin/python3.9 -m venv "$venv"
-fi
-stamp=$root$venv/.envtool-packages
-if [[ ! -e $stamp || $(cat "$stamp") != "$packages" ]]; then
-  echo "tf-python.sh: pip install $packages" >&2
-  in_chroot "$venv/bin/python" -m pip install -q --upgrade pip >&2
-  # shellcheck disable=SC2086  # the package list is split on purpose
-  in_chroot "$venv/bin/python" -m pip install -q $packages >&2
-  printf '%s' "$packages" >"$stamp"
 fi
 
 # 4. The wrapper: DIR/python behaves like the venv's python at the caller's working directory.
@@ -95,8 +88,10 @@ wrapper=$root/python
   echo "# Runs $venv/bin/python inside the chroot $root, in a private mount namespace with"
   echo "# /proc, /dev, /sys and $repo:$binds bound at the same paths, in the caller's directory."
   echo "# Passes TF_*, CUDA_VISIBLE_DEVICES, OPENBLAS_*, OMP_NUM_THREADS, PYTHONPATH and the names"
-  echo "# listed in TF_PYTHON_PASSENV through; nothing else of the caller's environment."
-  printf 'export TF_PYTHON_ROOT=%q TF_PYTHON_VENV=%q TF_PYTHON_DIRS=%q\n' "$root" "$venv" "$repo:$binds"
+  echo "# listed in TF_PYTHON_PASSENV through; nothing else of the caller's environment. Points pip"
+  echo "# and Python's ssl at the CA bundle copied in from the host ($ca_inside)."
+  printf 'export TF_PYTHON_ROOT=%q TF_PYTHON_VENV=%q TF_PYTHON_DIRS=%q TF_PYTHON_CA=%q\n' \
+    "$root" "$venv" "$repo:$binds" "$ca_inside"
   cat <<'WRAPPER'
 set -euo pipefail
 IFS=: read -r -a dirs <<<"$TF_PYTHON_DIRS"
@@ -131,6 +126,8 @@ exec unshare --mount --propagation private -- bash -c '
   done
   exec chroot "$root" /usr/bin/env -i -C "$PWD" HOME=/root LANG=C.UTF-8 \
     PATH="$TF_PYTHON_VENV/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    PIP_CERT="$TF_PYTHON_CA" SSL_CERT_FILE="$TF_PYTHON_CA" REQUESTS_CA_BUNDLE="$TF_PYTHON_CA" \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
     "${keep[@]}" "$TF_PYTHON_VENV/bin/python" "$@"
 ' tf-python "$@"
 WRAPPER

@@ -1,63 +1,51 @@
-"""Install a lock's Python half into a fresh venv of a given CPython, then run the TensorFlow smoke test.
+"""Check a TensorFlow 2.9 environment against its lock, then run the smoke test with its Python.
 
-Usage: python scripts/tf_smoke_env.py PYTHON LOCK [VENV]
+Usage: python scripts/tf_smoke_env.py ENVIRONMENT LOCK
 
-PYTHON is any CPython 3.9/3.10 (or a wrapper around one, e.g. the chroot wrapper made by
-scripts/tf-python.sh). The pip half is installed exactly as locked (``--require-hashes
---no-deps``); the Python packages the lock takes from conda (numpy, six, ...) are installed
-from PyPI at the lock's conda versions, as far as the pip half needs them (``pip check``).
+ENVIRONMENT is a target name or a prefix (an environment ``envtool create`` made: checked
+as ``envtool verify`` checks it), or a CPython 3.9/3.10 (or a wrapper around one, e.g. the
+chroot wrapper made by scripts/tf-python.sh): then a venv standing in for the lock is built
+from LOCK, every hash checked (scripts/tf_standin.py), checked, smoke-tested and removed.
+Either way the check's headline is printed first: "environment matches LOCK" or every
+difference from it (on a host without conda, at least the CPython patch version and the
+BLAS inside numpy's wheel cannot match).
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from envtool.lockfiles.read import read_lock
-from envtool.locking.pypi import conda_python_packages
-from envtool.model import normalize
+from tf_standin import standin
+
+from envtool.bench.environment import CheckRequest, check_environment
+from envtool.bench.target import find_subject, resolve_python
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run the venv's interpreter through PYTHON, so a wrapper (chroot, container) applies to it too.
-EXEC = "import os, sys; os.execv(sys.argv[1], sys.argv[1:])"
+SMOKE = ROOT / "scripts" / "tf_smoke.py"
 
 
-def main(python: str, lock_path: str, venv: str | None = None) -> int:
-    lock = read_lock(Path(lock_path))[0]
-    folder = Path(venv or tempfile.mkdtemp(prefix="envtool-tf-smoke-", dir="/tmp"))
-    subprocess.run([python, "-m", "venv", "--clear", str(folder)], check=True)
-
-    def inside(*args: str) -> list[str]:
-        return [python, "-c", EXEC, str(folder / "bin" / "python"), *args]
-
-    requirements = folder / "pip-half.txt"
-    requirements.write_text("".join(f"{p.name}=={p.version} --hash=sha256:{p.sha256}\n" for p in lock.pip))
-    print(f"installing the pip half of {lock_path}: {len(lock.pip)} packages, hashes required", flush=True)
-    subprocess.run(
-        inside("-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "-r", str(requirements)), check=True
+def checked_smoke(python: Path, lock: Path, target: str | None) -> int:
+    """Print the environment check's headline, then run the smoke test with ``python``."""
+    subject = find_subject(target, python, lock, ROOT)
+    check = check_environment(
+        CheckRequest(subject.python, subject.lock, subject.lock_path, subject.lock_label, subject.prefix)
     )
-    from_conda = conda_python_packages(lock.conda)
-    for _ in range(8):
-        check = subprocess.run(inside("-m", "pip", "check"), capture_output=True, text=True, check=False)
-        missing = sorted(
-            {normalize(n) for n in re.findall(r"requires ([A-Za-z0-9_.\-]+), which is not installed", check.stdout)}
-        )
-        if not missing:
-            break
-        unknown = [n for n in missing if n not in from_conda]
-        if unknown:
-            print(f"the lock provides neither by pip nor by conda: {', '.join(unknown)}", file=sys.stderr)
-            return 1
-        pins = [f"{n}=={from_conda[n]}" for n in missing]
-        print(f"installing what the lock takes from conda, at its conda versions: {' '.join(pins)}", flush=True)
-        subprocess.run(inside("-m", "pip", "install", "--quiet", "--no-deps", *pins), check=True)
-    return subprocess.run(inside(str(ROOT / "scripts" / "tf_smoke.py")), check=False).returncode
+    print(f"tf_smoke    {check.headline()}", flush=True)
+    return subprocess.run([str(python), str(SMOKE)], check=False).returncode
+
+
+def main(environment: str, lock: str) -> int:
+    given = Path(environment)
+    if not given.is_file():  # a target name or a prefix
+        python = resolve_python(environment, None, ROOT)
+        return checked_smoke(python, Path(lock), environment)
+    with standin(environment, Path(lock)) as launcher:
+        return checked_smoke(launcher, Path(lock), None)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (3, 4):
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
     sys.exit(main(*sys.argv[1:]))

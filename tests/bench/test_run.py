@@ -29,8 +29,8 @@ from envtool.bench.plot import plot_panels, plot_unavailable, write_plot
 from envtool.bench.report import ReportContext, envtool_section, markdown_report, tf_facts
 from envtool.bench.results import BenchError, compare_results, load_results, parse_results, speedups, workload_name
 from envtool.bench.run import BenchRequest, command_line
-from envtool.bench.target import label_for_python, resolve_python
 from envtool.bench.suite import SuiteRun, group_skips, parse_counts, parse_skips, suite_command
+from envtool.bench.target import label_for_python, resolve_python
 from envtool.cli import cli
 from envtool.env.locate import default_prefix
 from envtool.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, ConfigError
