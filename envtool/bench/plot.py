@@ -140,8 +140,10 @@ def write_plot(
     columns = min(4, max(1, len(panels)))
     rows = max(1, math.ceil(len(panels) / columns))
     width = 4.2 * columns
-    wrapped = textwrap.wrap(headline, width=int(width * 14)) if headline else []
-    figure = Figure(figsize=(width, 3.4 * rows + 0.8 + 0.18 * len(wrapped)), layout="constrained")
+    chars = int(width * 14)
+    wrapped = textwrap.wrap(headline, width=chars, break_on_hyphens=False) if headline else []
+    legend = textwrap.wrap(LEGEND, width=int(width * 16), break_on_hyphens=False)
+    figure = Figure(figsize=(width, 3.4 * rows + 0.8 + 0.18 * (len(wrapped) + len(legend))), layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle("\n".join([title, *wrapped]), fontsize=10 if wrapped else 12)
     axes = figure.subplots(rows, columns, squeeze=False).flatten()
@@ -170,15 +172,17 @@ def write_plot(
         ax.set_title("\n".join((panel.workload, speed, *panel.ratios)), fontsize=8)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
-    figure.supxlabel(
-        "hatched: reference measured in the same run (numpy.matmul on the CPU, the FP32 peak on a GPU); "
-        "titles: bar/reference = the quotient of the two bars; 'paired': median (range) of rounds timing both in turn; "
-        "'not run': asked for but skipped (the markdown report says why)",
-        fontsize=8,
-    )
+    figure.supxlabel("\n".join(legend), fontsize=8)
     tmp = path.with_name(f".{path.name}.tmp")
     figure.savefig(tmp, format="png", dpi=100)
     tmp.replace(path)
+
+
+LEGEND = (
+    "hatched: reference measured in the same run (numpy.matmul on the CPU, the FP32 peak on a GPU); "
+    "titles: bar/reference = the quotient of the two bars; 'paired': median (range) of rounds timing both in turn; "
+    "'not run': asked for but skipped (the markdown report says why)"
+)
 
 
 def _value_text(bar: Bar) -> str:

@@ -61,6 +61,7 @@ class ReportContext:
     tf: Mapping[str, Any]
     threshold: float
     environment: EnvironmentCheck | None = None
+    compared_load: float | None = None
 
 
 def tf_facts(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -294,6 +295,12 @@ def markdown_report(
             f"of its rounds against the earlier rounds stretched by the threshold gives p < {ALPHA}.",
             "",
         ]
+        if ctx.compared_load is not None and ctx.host.load_average is not None:
+            lines += [
+                f"Load average before the earlier run: {ctx.compared_load:.2f}; before this run: "
+                f"{ctx.host.load_average:.2f} ({ctx.host.cpus_usable} usable CPUs).",
+                "",
+            ]
         lines += comparison_table(comparisons, ctx.threshold) if comparisons else ["No workload in common."]
     if ctx.run.skips:
         lines += ["", "## Skipped", ""]

@@ -154,13 +154,25 @@ def _suite_error(run: SuiteRun, suite: Path, python: Path) -> BenchError:
         return BenchError(
             str(suite),
             f"the suite ran no benchmark ({why or 'none collected'})",
-            f"install TensorFlow 2.9 and pytest-benchmark for {python}, or check --suite and -k",
+            f"install TensorFlow 2.9 and the harness (pytest, pytest-benchmark, threadpoolctl) for {python}, "
+            "or check --suite and -k",
         )
     return BenchError(
         str(suite),
         f"the suite did not run (pytest exit code {run.exit_code}); its output ended:\n" + run.output_tail.rstrip(),
         f"check that {python} has pytest and pytest-benchmark (`{python} -m pip install pytest pytest-benchmark`)",
     )
+
+
+def earlier_load(data: Any) -> float | None:
+    """The load average an earlier run recorded before it ran (``envtool.host.load_average``).
+
+    >>> earlier_load({"envtool": {"host": {"load_average": 3.5}}}), earlier_load({"benchmarks": []})
+    (3.5, None)
+    """
+    host = ((data or {}).get("envtool") or {}).get("host") or {} if isinstance(data, dict) else {}
+    load = host.get("load_average") if isinstance(host, dict) else None
+    return float(load) if isinstance(load, int | float) else None
 
 
 def check_environment_first(request: BenchRequest, python: Path) -> EnvironmentCheck:
@@ -185,7 +197,7 @@ def run_bench(request: BenchRequest, on_output: Callable[[str], None] | None = N
     """
     python = resolve_python(request.target, request.python, request.project_dir)
     suite = _suite_dir(request)
-    old = load_results(request.compare)[1] if request.compare is not None else None
+    old_data, old = load_results(request.compare) if request.compare is not None else (None, None)
     environment = check_environment_first(request, python)
     host = collect_host_facts()
     when = datetime.now().astimezone().replace(microsecond=0)
@@ -215,6 +227,7 @@ def run_bench(request: BenchRequest, on_output: Callable[[str], None] | None = N
         tf=tf_facts(data),
         threshold=request.threshold,
         environment=environment,
+        compared_load=earlier_load(old_data),
     )
     return _write_outputs(
         request,
@@ -278,9 +291,10 @@ def check_outcome(outcome: BenchOutcome) -> None:
             "a GPU case fails when an op fell back to the CPU; check the GPU setup",
         )
     if outcome.regressions:
-        slower = ", ".join(f"{c.workload} ({c.device}) {c.change:+.0%}" for c in outcome.regressions)
+        slower = ", ".join(f"{c.workload} ({c.device}) {c.change:+.0%}, p={c.p_value:.2g}" for c in outcome.regressions)
         raise CheckFailed(
             str(outcome.compared_with),
-            f"{len(outcome.regressions)} workload(s) {outcome.threshold:.0%} or more slower: " + slower,
-            f"see {outcome.markdown_path}; rerun to rule out noise",
+            f"{len(outcome.regressions)} workload(s) {outcome.threshold:.0%} or more slower, significantly over "
+            "their rounds: " + slower,
+            f"see {outcome.markdown_path}",
         )

@@ -464,11 +464,13 @@ def test_cli_compare_flags_a_regression(fake_suite: Path, tmp_path: Path) -> Non
         cli, bench_args(fake_suite, out, "--device", "cpu", "--compare", str(tmp_path / "old.json"))
     )
     assert result.exit_code == EXIT_CHECK_FAILED, result.output
-    assert "1 workload(s) 10% or more slower: sum (cpu)" in result.stderr
+    assert "1 workload(s) 10% or more slower, significantly over their rounds: sum (cpu)" in result.stderr
     [second] = set(out.glob("*.json")) - {first}
     comparison = json.loads(second.read_text())["envtool"]["comparison"]
     assert comparison["threshold"] == 0.1 and comparison["workloads"][0]["regressed"] is True
-    assert "**slower by ≥ 10%, significant**" in second.with_suffix(".md").read_text()
+    markdown = second.with_suffix(".md").read_text()
+    assert "**slower by ≥ 10%, significant**" in markdown
+    assert "Load average before the earlier run: " in markdown
 
 
 def test_cli_failed_benchmark_exits_1(fake_suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
