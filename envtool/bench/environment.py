@@ -28,7 +28,7 @@ import hashlib
 import json
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -259,12 +259,11 @@ class CheckRequest:
     lock_label: str
     prefix: Path | None = None
     allow_drift: bool = False
-    probe: Probe | None = field(default=None, compare=False)
 
 
 def check_environment(request: CheckRequest) -> EnvironmentCheck:
     """Compare the environment with its lock; the caller refuses or records what differs."""
-    probe = request.probe or run_probe(request.python)
+    probe = run_probe(request.python)
     if request.prefix is not None:
         differences, harness = compare_prefix(request.prefix, request.lock, probe)
     else:
