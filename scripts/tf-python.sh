@@ -45,6 +45,7 @@ clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # Run a command inside the chroot with a clean environment (the host's PIP_* settings point at
 # host paths) and the host's CA bundle, in a private mount namespace with /proc mounted.
 in_chroot() {
+  # shellcheck disable=SC2016  # expanded by the inner bash, on purpose
   unshare --mount --propagation private -- bash -c '
     root=$1; shift
     mount -t proc proc "$root/proc"

@@ -96,7 +96,20 @@ def _one(pin: str, lock: TargetLock, work: Path) -> tuple[str, str]:
     try:
         return hashed_pins([pin], lock, work), ""
     except RuntimeError as err:
-        return "", str(err)
+        return "", why_not(str(err))
+
+
+def why_not(uv_error: str) -> str:
+    """uv's reason for an unresolvable pin, in a few words.
+
+    >>> why_not("cause: Because backports was not found in the package registry and you require backports==1.0")
+    'no project of that name on PyPI'
+    """
+    if "not found in the package registry" in uv_error:
+        return "no project of that name on PyPI"
+    if "no version of" in uv_error or "there are no versions of" in uv_error:
+        return "no wheel of that version on PyPI for this Python and platform"
+    return uv_error.strip().removeprefix("cause: ")
 
 
 def harness_requirements(lock: TargetLock, work: Path) -> str:
