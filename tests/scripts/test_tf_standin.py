@@ -56,3 +56,11 @@ def test_conda_half_hashes_from_pypi(standin: ModuleType, tmp_path: Path) -> Non
                             "python-fastjsonschema==2.16.3", "python-tzdata==2023.3"}  # fmt: skip
     harness = standin.harness_requirements(lock, tmp_path)
     assert "pytest==8.3.5" in harness and "packaging==" not in harness  # the lock pins packaging
+
+
+def test_why_a_conda_pin_has_no_stand_in(standin: ModuleType) -> None:
+    assert standin.why_not("Because backports was not found in the package registry and ...") == (
+        "no project of that name on PyPI"
+    )
+    assert standin.why_not("Because there is no version of brotlipy==0.7.0 and ...").startswith("no wheel")
+    assert standin.why_not("cause: something else") == "something else"
