@@ -141,6 +141,8 @@ def describe(difference: Difference) -> str:
         return f"{difference.name} {difference.locked} missing"
     if difference.kind == "extra":
         return f"{difference.name} {difference.installed} not in the lock"
+    if difference.kind != "changed":  # e.g. files altered since installation
+        return f"{difference.name}: {difference.detail or difference.kind}"
     return f"{difference.name} {difference.locked} -> {difference.installed}"
 
 

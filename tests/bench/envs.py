@@ -9,6 +9,8 @@ this test run's interpreter (which has pytest), so the real suite runs in it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import platform
 import subprocess
@@ -61,6 +63,14 @@ def dist_info(site: Path, name: str, version: str, requires: tuple[str, ...] = (
     lines += [f"Requires-Dist: {requirement}" for requirement in requires]
     (folder / "METADATA").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "INSTALLER").write_text(installer + "\n", encoding="utf-8")
+    rows = [f"{folder.name}/{name},sha256={_record_digest(folder / name)},{(folder / name).stat().st_size}"
+            for name in ("METADATA", "INSTALLER")]  # fmt: skip
+    (folder / "RECORD").write_text("\n".join([*rows, f"{folder.name}/RECORD,,"]) + "\n", encoding="utf-8")
+
+
+def _record_digest(path: Path) -> str:
+    """A file's sha256 as a wheel's ``RECORD`` writes it (urlsafe base64, no padding)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(path.read_bytes()).digest()).rstrip(b"=").decode()
 
 
 def bare_venv(root: Path) -> tuple[Path, Path]:
