@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import random
 import statistics
+from pathlib import Path
 
 import pytest
 
-from envtool.bench.results import BenchResult, compare_results, judge, parse_entry
+from envtool.bench.results import (
+    BenchError,
+    BenchResult,
+    compare_results,
+    judge,
+    load_results,
+    parse_entry,
+    parse_results,
+    speedups,
+    workload_name,
+)
+from envtool.errors import EXIT_BAD_INPUT
+from tests.bench.samples import synthetic
 
 
 def result(rounds: list[float], workload: str = "matmul[1024]") -> BenchResult:
@@ -80,3 +93,42 @@ def test_ratio_is_the_quotient_of_the_numbers_shown_and_the_paired_estimate_is_a
     old_style = {**entry, "extra_info": {**entry["extra_info"], "ratio": 1.68, "ratio_method": "pairs"}}
     del old_style["extra_info"]["paired_ratio"]
     assert parse_entry(old_style).paired_ratio == 1.68  # files written before: their "ratio" was paired
+
+
+def test_results_from_pytest_benchmark_json() -> None:
+    results = parse_results(synthetic(), "run.json")
+    assert [(r.workload, r.device) for r in results] == [
+        ("matmul[1024]", "cpu"),
+        ("matmul[1024]", "gpu"),
+        ("keras_fit", "cpu"),
+    ]
+    assert results[0].ratio == pytest.approx(429.5 / 350.0) and results[0].unit == "GFLOP/s"
+    [pair] = speedups(results)
+    assert pair.workload == "matmul[1024]" and pair.factor == pytest.approx(50.0)
+    assert workload_name("test_x[gpu-a-1]", {"device": "gpu", "a": "a", "n": 1}) == "x[a-1]"
+
+
+def test_compare_flags_a_significant_slow_down_only() -> None:
+    old = parse_results(synthetic(), "old.json")
+    data = synthetic()
+    slower = data["benchmarks"][0]["stats"]
+    slower["median"] *= 1.3  # every round 30 % slower
+    slower["data"] = [t * 1.3 for t in slower["data"]]
+    data["benchmarks"][1]["stats"]["median"] *= 1.15  # the median moved, the rounds did not
+    data["benchmarks"][2]["stats"]["median"] = 0.04  # faster
+    comparisons = compare_results(old, parse_results(data, "new.json"))
+    assert [c.verdict for c in comparisons] == ["slower", "noise", "ok"]
+    assert comparisons[0].change == pytest.approx(0.30)
+    assert compare_results(old, parse_results(data, "new.json"), threshold=0.4)[0].regressed is False
+
+
+def test_unreadable_results_are_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text("{not json")
+    (tmp_path / "b.json").write_text('{"benchmarks": [{"name": "x"}]}')
+    with pytest.raises(BenchError, match=r"a\.json: not JSON") as err:
+        load_results(tmp_path / "a.json")
+    assert err.value.exit_code == EXIT_BAD_INPUT
+    with pytest.raises(BenchError, match="benchmark #0 has no usable name or stats"):
+        load_results(tmp_path / "b.json")
+    with pytest.raises(BenchError, match="cannot read it"):
+        load_results(tmp_path / "missing.json")
