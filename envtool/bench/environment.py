@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -206,13 +207,30 @@ def blas_difference(conda: Sequence[CondaPackage], probe: Probe) -> Difference |
     if blas is None or pinned is None:
         return None
     api, version = str(blas.get("internal_api") or "?"), str(blas.get("version") or "?")
-    if pinned.name in BLAS_PACKAGES.get(api, ()) and version == pinned.version:
+    if pinned.name in BLAS_PACKAGES.get(api, ()) and same_release(pinned.version, version):
         return None
     where = str(blas.get("filepath") or "")
     return Difference(
         "changed", "conda", pinned.name, pinned.version, f"{api} {version}",
         f"numpy loads {where or 'another BLAS'}",
     )  # fmt: skip
+
+
+def same_release(locked: str, reported: str) -> bool:
+    """Whether a library's reported version is the locked one, as far as both say.
+
+    threadpoolctl reports MKL as ``2022.1-Product`` where conda says ``2022.1.0``.
+
+    >>> same_release("2022.1.0", "2022.1-Product"), same_release("0.3.21", "0.3.20")
+    (True, False)
+    """
+    ours, theirs = re.findall(r"\d+", locked), re.findall(r"\d+", reported)
+    shorter = min(len(ours), len(theirs))
+    return (
+        shorter > 0
+        and ours[:shorter] == theirs[:shorter]
+        and all(part == "0" for part in (ours[shorter:] or theirs[shorter:]))
+    )
 
 
 def _locked_python(lock: TargetLock) -> CondaPackage | None:
