@@ -36,12 +36,14 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from envtool.bench.environment import HARNESS as BENCH_HARNESS
 from envtool.lockfiles.read import read_lock
 from envtool.locking.pypi import conda_python_packages
 from envtool.model import TargetLock, normalize
 
-# The harness the suite needs, for every Python TF 2.9 supports (3.7-3.10 has them all but 3.7).
-HARNESS = ("pytest==8.3.5", "pytest-benchmark==5.1.0", "threadpoolctl==3.5.0")
+# The harness envtool.bench names, pinned to releases that support Python 3.9 and 3.10.
+PINS = {"pytest": "8.3.5", "pytest-benchmark": "5.1.0", "threadpoolctl": "3.5.0"}
+HARNESS = tuple(f"{name}=={PINS[name]}" for name in BENCH_HARNESS)
 INDEX = "https://pypi.org/simple"
 # Run the venv's interpreter through PYTHON, so a wrapper (chroot, container) applies to it too.
 EXEC = "import os, sys; os.execv(sys.argv[1], sys.argv[1:])"
