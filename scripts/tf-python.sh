@@ -11,7 +11,8 @@
 #
 # Environment:
 #   TF_PYTHON_BINDS     extra host directories, colon-separated, to bind at the same path
-#                       (default: /tmp, so pytest's tmp_path and temp files are shared)
+#                       (default: /tmp, so pytest's tmp_path, temp files and the stand-in
+#                       venvs of scripts/tf_standin.py, made in /tmp, are shared; keep /tmp)
 #   TF_PYTHON_MIRROR    the Debian mirror (default: http://deb.debian.org/debian)
 #
 # Idempotent: each step is skipped when its result is already there. Prints the wrapper's path,
