@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,34 @@ def label_of(manifest: Manifest, path: Path) -> str:
     """A spec file's label: its path relative to the project root, with forward slashes."""
     try:
         return path.resolve().relative_to(manifest.root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def source_files(manifest_path: Path, spec_paths: Sequence[Path]) -> list[Path]:
+    """The files a target's inputs are read from: the manifest, then its spec files."""
+    return [manifest_path, *spec_paths]
+
+
+def file_digests(root: Path, paths: Sequence[Path]) -> dict[str, str]:
+    """Label (path relative to ``root``) -> 16 hex digits of the sha256 of the file's bytes.
+
+    A missing or unreadable file gets the digest ``missing``, which never matches.
+    """
+    out: dict[str, str] = {}
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            out[_label(root, path)] = "missing"
+            continue
+        out[_label(root, path)] = hashlib.sha256(data).hexdigest()[:16]
+    return out
+
+
+def _label(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 

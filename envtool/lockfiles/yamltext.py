@@ -1,0 +1,166 @@
+"""Block-style YAML text for plain data, laid out exactly as PyYAML's ``yaml.dump`` lays it out.
+
+conda-lock writes its files with ``yaml.dump(data, sort_keys=False)``; envtool
+writes the same bytes without importing PyYAML or building the text event by
+event, which was most of a lock's rendering time. The layout is PyYAML's
+default: two-space indentation, sequences inside mappings not indented, lines
+folded at spaces past column 80, ``{}``/``[]`` for empty collections, and each
+string plain unless YAML 1.1 would read it as something else (a number, a
+date, a boolean) or it starts with an indicator, then single-quoted.
+
+Only what a lock holds is supported (mappings, lists, strings, booleans,
+integers, printable ASCII); :func:`dump` returns ``None`` for anything else,
+and the caller falls back to PyYAML. ``tests/lockfiles/test_yamltext.py``
+checks both against PyYAML.
+
+>>> print(dump({"version": 1, "a": {"b": ["1.0", ">=2", "x y"], "c": {}}, "d": False}), end="")
+version: 1
+a:
+  b:
+  - '1.0'
+  - '>=2'
+  - x y
+  c: {}
+d: false
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+WIDTH = 80
+
+# YAML 1.1 implicit types (yaml.org/type): a plain scalar matching one is not read as a string.
+_IMPLICIT = re.compile(
+    r"""(?:
+        yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF   # bool
+      | ~|null|Null|NULL                                                             # null
+      | [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
+      | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+                                           # int
+      | [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)? | \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+      | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)  # float
+      | [0-9]{4}-[0-9]{2}-[0-9]{2}
+      | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?                                # timestamp
+      | <<|=|!|&|\*                                                                  # merge, value, yaml
+    )""",
+    re.VERBOSE,
+)
+_PRINTABLE = re.compile(r"[\x20-\x7e]*")
+_FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
+
+
+class Unsupported(Exception):
+    """A value this writer does not lay out (the caller falls back to PyYAML)."""
+
+
+def dump(data: Mapping[str, object]) -> str | None:
+    """``data`` as PyYAML's ``yaml.dump(data, sort_keys=False)`` writes it, or ``None`` if unsupported."""
+    lines: list[str] = []
+    try:
+        _mapping(data, 0, "", lines)
+    except Unsupported:
+        return None
+    return "\n".join(lines) + "\n"
+
+
+def _mapping(data: Mapping[str, object], indent: int, first: str, lines: list[str]) -> None:
+    """Lines of a block mapping at ``indent``; ``first`` prefixes its first line (``- `` in a list)."""
+    for number, (key, value) in enumerate(data.items()):
+        if not isinstance(key, str):
+            raise Unsupported(key)
+        head = (first if number == 0 else " " * indent) + _key(key) + ":"
+        _value(value, head, indent, lines)
+
+
+def _value(value: object, head: str, indent: int, lines: list[str]) -> None:
+    if isinstance(value, Mapping) and value:
+        lines.append(head)
+        _mapping(value, indent + 2, " " * (indent + 2), lines)
+    elif isinstance(value, list) and value:
+        lines.append(head)
+        _sequence(value, indent, lines)
+    else:
+        lines.append(head + " " + _leaf(value, len(head) + 1, indent + 2))
+
+
+def _sequence(items: Sequence[object], indent: int, lines: list[str]) -> None:
+    """Lines of a block sequence whose dashes stand at ``indent``."""
+    for item in items:
+        if isinstance(item, Mapping) and item:
+            _mapping(item, indent + 2, " " * indent + "- ", lines)
+        elif isinstance(item, list) and item:
+            raise Unsupported(item)
+        else:
+            lines.append(" " * indent + "- " + _leaf(item, indent + 2, indent + 2))
+
+
+def _leaf(value: object, column: int, indent: int) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _scalar(value, column, indent)
+    if isinstance(value, Mapping) and not value:
+        return "{}"
+    if isinstance(value, list) and not value:
+        return "[]"
+    raise Unsupported(value)
+
+
+def _key(text: str) -> str:
+    if not text or len(text) > 128 or not _plain(text):
+        raise Unsupported(text)  # quoted and long keys are laid out differently
+    return text
+
+
+def _plain(text: str) -> bool:
+    """Whether PyYAML writes ``text`` (non-empty, printable ASCII) as a plain scalar in block context."""
+    if _IMPLICIT.fullmatch(text) or text[0] == " " or text[-1] == " ":
+        return False
+    first = text[0]
+    if first in _FIRST_INDICATORS or text.startswith(("---", "...")):
+        return False
+    if first in "?:-" and (len(text) == 1 or text[1] == " "):
+        return False
+    return ": " not in text and " #" not in text and not text.endswith(":")
+
+
+def _scalar(text: str, column: int, indent: int) -> str:
+    """``text`` starting at ``column``, folded at spaces past the width onto lines indented by ``indent``."""
+    if not _PRINTABLE.fullmatch(text):
+        raise Unsupported(text)  # PyYAML double-quotes these, with escapes
+    if not text:
+        return "''"
+    if _plain(text):
+        return _fold(text, column, indent, quoted=False)
+    return "'" + _fold(text.replace("'", "''"), column + 1, indent, quoted=True) + "'"
+
+
+def _fold(text: str, column: int, indent: int, *, quoted: bool) -> str:
+    """Break at single spaces once the line is past the width, as PyYAML's emitter does.
+
+    A run of several spaces never breaks; a quoted scalar never breaks at its first or last character.
+    """
+    if " " not in text:
+        return text
+    out: list[str] = []
+    words = text.split(" ")
+    at = 0  # index in ``text`` of the space before the current word
+    for number, word in enumerate(words):
+        if number:
+            single = word != "" and words[number - 1] != ""
+            edge = quoted and (at == 0 or at + 1 == len(text))
+            if single and not edge and column > WIDTH:
+                out.append("\n" + " " * indent)
+                column = indent
+            else:
+                out.append(" ")
+                column += 1
+            at += 1
+        out.append(word)
+        column += len(word)
+        at += len(word)
+    return "".join(out)
