@@ -19,10 +19,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from envtool.inputs.spec import EnvSpec, compose, load
-from envtool.inputs.targets import Manifest, Target
+if TYPE_CHECKING:  # imported when fingerprinting: ``check`` of unchanged inputs never parses a spec
+    from envtool.inputs.spec import EnvSpec
+    from envtool.inputs.targets import Manifest, Target
 
 # Bump when the lock layout changes, so every lock is re-solved once.
 LOCK_FORMAT = 1
@@ -88,6 +89,8 @@ def _label(root: Path, path: Path) -> str:
 
 def fingerprint(manifest: Manifest, target: Target, specs: list[EnvSpec] | None = None) -> Fingerprint:
     """Fingerprint ``target``'s inputs (loads its spec files unless given)."""
+    from envtool.inputs.spec import compose, load
+
     specs = specs if specs is not None else [load(p) for p in target.specs]
     inputs: dict[str, str] = {f"target {target.name}": _digest(target.canonical())[:12]}
     for path, spec in zip(target.specs, specs, strict=True):

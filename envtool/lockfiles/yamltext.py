@@ -47,7 +47,8 @@ _IMPLICIT = re.compile(
     )""",
     re.VERBOSE,
 )
-_PRINTABLE = re.compile(r"[\x20-\x7e]*")
+# The first characters of every implicit form above; other texts need no regex match.
+_IMPLICIT_FIRST = frozenset("yYnNtTfFoO~0123456789+-.<=!&*")
 _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 
 
@@ -67,42 +68,40 @@ def dump(data: Mapping[str, object]) -> str | None:
 
 def _mapping(data: Mapping[str, object], indent: int, first: str, lines: list[str]) -> None:
     """Lines of a block mapping at ``indent``; ``first`` prefixes its first line (``- `` in a list)."""
+    pad = " " * indent
     for number, (key, value) in enumerate(data.items()):
-        if not isinstance(key, str):
-            raise Unsupported(key)
-        head = (first if number == 0 else " " * indent) + _key(key) + ":"
-        _value(value, head, indent, lines)
-
-
-def _value(value: object, head: str, indent: int, lines: list[str]) -> None:
-    if isinstance(value, Mapping) and value:
-        lines.append(head)
-        _mapping(value, indent + 2, " " * (indent + 2), lines)
-    elif isinstance(value, list) and value:
-        lines.append(head)
-        _sequence(value, indent, lines)
-    else:
-        lines.append(head + " " + _leaf(value, len(head) + 1, indent + 2))
+        head = (pad if number else first) + _key(key) + ":"
+        if isinstance(value, str):  # most values: the fast path
+            lines.append(f"{head} {_scalar(value, len(head) + 1, indent + 2)}")
+        elif isinstance(value, Mapping) and value:
+            lines.append(head)
+            _mapping(value, indent + 2, pad + "  ", lines)
+        elif isinstance(value, list) and value:
+            lines.append(head)
+            _sequence(value, indent, lines)
+        else:
+            lines.append(f"{head} {_leaf(value, len(head) + 1, indent + 2)}")
 
 
 def _sequence(items: Sequence[object], indent: int, lines: list[str]) -> None:
     """Lines of a block sequence whose dashes stand at ``indent``."""
+    dash = " " * indent + "- "
     for item in items:
         if isinstance(item, Mapping) and item:
-            _mapping(item, indent + 2, " " * indent + "- ", lines)
+            _mapping(item, indent + 2, dash, lines)
         elif isinstance(item, list) and item:
             raise Unsupported(item)
         else:
-            lines.append(" " * indent + "- " + _leaf(item, indent + 2, indent + 2))
+            lines.append(dash + _leaf(item, indent + 2, indent + 2))
 
 
 def _leaf(value: object, column: int, indent: int) -> str:
+    if isinstance(value, str):
+        return _scalar(value, column, indent)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str):
-        return _scalar(value, column, indent)
     if isinstance(value, Mapping) and not value:
         return "{}"
     if isinstance(value, list) and not value:
@@ -110,32 +109,43 @@ def _leaf(value: object, column: int, indent: int) -> str:
     raise Unsupported(value)
 
 
-def _key(text: str) -> str:
-    if not text or len(text) > 128 or not _plain(text):
+_KEYS: dict[str, str] = {}
+
+
+def _key(text: object) -> str:
+    cached = _KEYS.get(text) if isinstance(text, str) else None
+    if cached is not None:
+        return cached
+    if not isinstance(text, str) or not text or len(text) > 128 or not _printable(text) or not _plain(text):
         raise Unsupported(text)  # quoted and long keys are laid out differently
+    _KEYS[text] = text
     return text
+
+
+def _printable(text: str) -> bool:
+    return text.isascii() and text.isprintable()
 
 
 def _plain(text: str) -> bool:
     """Whether PyYAML writes ``text`` (non-empty, printable ASCII) as a plain scalar in block context."""
-    if _IMPLICIT.fullmatch(text) or text[0] == " " or text[-1] == " ":
-        return False
     first = text[0]
-    if first in _FIRST_INDICATORS or text.startswith(("---", "...")):
+    if first in _FIRST_INDICATORS or first == " " or text[-1] == " " or text.startswith(("---", "...")):
         return False
     if first in "?:-" and (len(text) == 1 or text[1] == " "):
         return False
-    return ": " not in text and " #" not in text and not text.endswith(":")
+    if ": " in text or " #" in text or text[-1] == ":":
+        return False
+    return not (first in _IMPLICIT_FIRST and _IMPLICIT.fullmatch(text))
 
 
 def _scalar(text: str, column: int, indent: int) -> str:
     """``text`` starting at ``column``, folded at spaces past the width onto lines indented by ``indent``."""
-    if not _PRINTABLE.fullmatch(text):
-        raise Unsupported(text)  # PyYAML double-quotes these, with escapes
     if not text:
         return "''"
+    if not _printable(text):
+        raise Unsupported(text)  # PyYAML double-quotes these, with escapes
     if _plain(text):
-        return _fold(text, column, indent, quoted=False)
+        return text if " " not in text else _fold(text, column, indent, quoted=False)
     return "'" + _fold(text.replace("'", "''"), column + 1, indent, quoted=True) + "'"
 
 
