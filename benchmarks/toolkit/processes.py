@@ -65,7 +65,7 @@ class Command:
         self.seconds.append(time.perf_counter() - start)
         self.peak_kib.append(usage.ru_maxrss)
         proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode not in (0, 1):
+        if proc.returncode != 0:
             raise RuntimeError(f"{self.label}: {' '.join(self.argv)} exited {proc.returncode}: {err.decode()[-800:]}")
 
 
@@ -97,7 +97,10 @@ def raw_plan_file(project: Path, dest: Path, names: tuple[str, ...] = ()) -> Pat
     sys.path[:0] = [str(HERE), str(ROOT)]
     from workload import raw_plan, write_plan
 
-    plan = raw_plan(project / "environments" / "targets.yml", {"conda-forge": str(SNAPSHOT.resolve())}, names)
+    from envtool.inputs.mirrors import MirrorMap
+
+    mirrors = dict(MirrorMap.parse([f"conda-forge={SNAPSHOT.resolve()}"], origin="benchmark").mirrors)
+    plan = raw_plan(project / "environments" / "targets.yml", mirrors, names)
     return write_plan(plan, dest)
 
 

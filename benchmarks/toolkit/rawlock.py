@@ -56,7 +56,7 @@ async def _target(
         )
     records = await rattler.solve(
         target["channels"],
-        target["specs"],
+        [rattler.MatchSpec(text) for text in target["specs"]],
         gateway=gateway,
         platforms=[target["platform"], "noarch"],
         virtual_packages=virtual,

@@ -56,6 +56,7 @@ def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> Non
             else:
                 click.echo(f"{s.target}: stale: {'; '.join(s.reasons)}", err=True)
         if stale:
-            click.echo("run 'envtool lock' to update the stale locks", err=True)
+            names = " ".join(f"--target {s.target}" for s in stale)
+            click.echo(f"run 'envtool lock {names}' to update the stale locks", err=True)
     if stale:
         sys.exit(EXIT_CHECK_FAILED)

@@ -210,6 +210,11 @@ def test_mirror_is_used_and_locks_keep_canonical_urls(tmp_path: Path) -> None:
         assert server.count("/linux-64/repodata.json") >= 1
     text = (tmp_path / "locks" / "t-explicit.txt").read_text()
     assert f"{canonical}/linux-64/numpy-1.23.5-py39_0" in text
+    # channels as the spec spells them, so conda's own channel_alias/custom_channels apply; URLs canonical
+    assert yaml.safe_load((tmp_path / "locks" / "t.yml").read_text())["channels"] == ["conda-forge"]
+    group = yaml.safe_load((tmp_path / "locks" / "t-lock.yml").read_text())
+    assert group["metadata"]["channels"] == [{"url": "conda-forge", "used_env_vars": []}]
+    assert {p["url"].rsplit("/", 2)[0] for p in group["package"]} == {canonical}
     assert "127.0.0.1" not in "".join(lock_files(tmp_path)[n].decode() for n in lock_files(tmp_path))
     # a folder mirror works too, and gives the same bytes
     first = lock_files(tmp_path)
