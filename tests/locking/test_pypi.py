@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -157,7 +158,10 @@ class _CachingIndex:
         requests = self.requests
 
         class Handler(SimpleHTTPRequestHandler):
-            extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".json": "application/vnd.pypi.simple.v1+json"}
+            def guess_type(self, path: str | os.PathLike[str]) -> str:
+                return (
+                    "application/vnd.pypi.simple.v1+json" if str(path).endswith(".json") else "application/octet-stream"
+                )
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet."""
