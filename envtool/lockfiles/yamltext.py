@@ -138,14 +138,24 @@ def _plain(text: str) -> bool:
     return not (first in _IMPLICIT_FIRST and _IMPLICIT.fullmatch(text))
 
 
+_UNFOLDED: dict[str, str] = {}  # texts without spaces, whose layout does not depend on the column
+
+
 def _scalar(text: str, column: int, indent: int) -> str:
     """``text`` starting at ``column``, folded at spaces past the width onto lines indented by ``indent``."""
+    known = _UNFOLDED.get(text)
+    if known is not None:
+        return known
     if not text:
         return "''"
     if not _printable(text):
         raise Unsupported(text)  # PyYAML double-quotes these, with escapes
+    if " " not in text:
+        written = text if _plain(text) else "'" + text.replace("'", "''") + "'"
+        _UNFOLDED[text] = written
+        return written
     if _plain(text):
-        return text if " " not in text else _fold(text, column, indent, quoted=False)
+        return _fold(text, column, indent, quoted=False)
     return "'" + _fold(text.replace("'", "''"), column + 1, indent, quoted=True) + "'"
 
 
