@@ -180,12 +180,13 @@ def test_yaml_text_is_pyyaml_dump_for_awkward_strings() -> None:
         assert yaml_text(document) == yaml.dump(document, sort_keys=False), text
 
 
-def test_reading_a_lock_imports_no_conda_lock_or_pydantic() -> None:
-    path = COMMITTED_GROUPS[0]
+@pytest.mark.parametrize("name", ["linux-gpu.yml", "linux-cpu-explicit.txt", "tf29-cpu-lock.yml"])
+def test_reading_a_lock_imports_no_conda_lock_or_pydantic(name: str) -> None:
+    """What ``create`` and ``verify`` read by target name (``locks/<target>.yml``, then its group file)."""
     code = (
-        "import sys; from pathlib import Path; from envtool.lockfiles.read import read_lock; "
-        f"read_lock(Path({str(path)!r})); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('conda_lock', 'pydantic')))"
+        "import json, sys; from pathlib import Path; from envtool.lockfiles.read import read_lock; "
+        f"read_lock(Path({str(ROOT / 'locks' / name)!r})); "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('conda_lock', 'pydantic'))))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(result.stdout.replace("'", '"')) == []
+    assert json.loads(result.stdout) == []
