@@ -147,7 +147,7 @@ def test_committed_group_file_reads_with_rattler(path: Path) -> None:
 @pytest.mark.parametrize("path", COMMITTED_GROUPS, ids=[p.name for p in COMMITTED_GROUPS])
 def test_committed_group_file_has_what_conda_lockfiles_requires(path: Path) -> None:
     """The fields conda's ``conda-lockfiles`` plugin (not installable without conda) validates."""
-    data = yaml.safe_load(path.read_text())
+    data = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
     assert data["version"] == 1
     metadata = data["metadata"]
     assert metadata["custom_metadata"]["created_by"].startswith("envtool ")
