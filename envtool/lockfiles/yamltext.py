@@ -69,10 +69,11 @@ def dump(data: Mapping[str, object]) -> str | None:
 def _mapping(data: Mapping[str, object], indent: int, first: str, lines: list[str]) -> None:
     """Lines of a block mapping at ``indent``; ``first`` prefixes its first line (``- `` in a list)."""
     pad = " " * indent
+    keys, texts = _KEYS, _UNFOLDED
     for number, (key, value) in enumerate(data.items()):
-        head = (pad if number else first) + _key(key) + ":"
+        head = (pad if number else first) + (keys.get(key) or _key(key)) + ":"
         if isinstance(value, str):  # most values: the fast path
-            lines.append(f"{head} {_scalar(value, len(head) + 1, indent + 2)}")
+            lines.append(f"{head} {texts.get(value) or _scalar(value, len(head) + 1, indent + 2)}")
         elif isinstance(value, Mapping) and value:
             lines.append(head)
             _mapping(value, indent + 2, pad + "  ", lines)
