@@ -11,7 +11,7 @@ import click
 from envtool.cli import run
 from envtool.cli.common import manifest_option, resolve_manifest
 from envtool.errors import EXIT_CHECK_FAILED
-from envtool.locking.freshness import TargetStatus, quick_check
+from envtool.locking.freshness import TargetStatus, describe, quick_check
 
 
 def _statuses(manifest: Path, targets: tuple[str, ...]) -> list[TargetStatus]:
@@ -48,15 +48,7 @@ def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> Non
             )
         )
     else:
-        for s in statuses:
-            if s.pending:
-                click.echo(f"{s.target}: pending (not locked): {s.pending}", err=True)
-            elif s.fresh:
-                click.echo(f"{s.target}: up to date", err=True)
-            else:
-                click.echo(f"{s.target}: stale: {'; '.join(s.reasons)}", err=True)
-        if stale:
-            names = " ".join(f"--target {s.target}" for s in stale)
-            click.echo(f"run 'envtool lock {names}' to update the stale locks", err=True)
+        for line in describe(statuses):
+            click.echo(line, err=True)
     if stale:
         sys.exit(EXIT_CHECK_FAILED)

@@ -128,6 +128,22 @@ def quick_check(manifest_path: Path, names: Sequence[str], lock_dir: Path | None
         return None
 
 
+def describe(statuses: Sequence[TargetStatus]) -> list[str]:
+    """What ``envtool check`` says about ``statuses``, one line each, and how to fix stale ones."""
+    lines = []
+    for s in statuses:
+        if s.pending:
+            lines.append(f"{s.target}: pending (not locked): {s.pending}")
+        elif s.fresh:
+            lines.append(f"{s.target}: up to date")
+        else:
+            lines.append(f"{s.target}: stale: {'; '.join(s.reasons)}")
+    stale = " ".join(f"--target {s.target}" for s in statuses if not s.fresh)
+    if stale:
+        lines.append(f"run 'envtool lock {stale}' to update the stale locks")
+    return lines
+
+
 def remember_manifest(manifest_path: Path, targets: Sequence[TargetFiles]) -> None:
     """Remember a parsed manifest's targets under the digest of its bytes, for :func:`quick_check`.
 
