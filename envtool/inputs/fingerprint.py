@@ -53,10 +53,7 @@ class Fingerprint:
 
 def label_of(manifest: Manifest, path: Path) -> str:
     """A spec file's label: its path relative to the project root, with forward slashes."""
-    try:
-        return path.resolve().relative_to(manifest.root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return _label(manifest.root, path)
 
 
 def source_files(manifest_path: Path, spec_paths: Sequence[Path]) -> list[Path]:
