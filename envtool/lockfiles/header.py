@@ -43,15 +43,19 @@ class Stamp:
     files: Mapping[str, str] = field(default_factory=dict)  # input file label -> digest of its bytes
 
 
-def render_header(path: str, targets: Sequence[Stamp], extra: Sequence[str] = ()) -> str:
-    """The comment block for a lock file holding ``targets`` (unsealed: :func:`seal` the whole text)."""
-    names = " ".join(f"--target {stamp.target}" for stamp in targets)
+def render_header(path: str, targets: Sequence[Stamp | tuple[str, str, Fingerprint]], extra: Sequence[str] = ()) -> str:
+    """The comment block for a lock file holding ``targets`` (unsealed: :func:`seal` the whole text).
+
+    A target is a :class:`Stamp`, or ``(name, platform, fingerprint)`` when no input file is recorded.
+    """
+    stamps = [t if isinstance(t, Stamp) else Stamp(t[0], t[1], t[2].digest, t[2]) for t in targets]
+    names = " ".join(f"--target {stamp.target}" for stamp in stamps)
     lines = [
         GENERATED.format(format=LOCK_FORMAT),
         f"# Regenerate with: envtool lock {names}",
         *(f"# {line}" if line else "#" for line in extra),
     ]
-    for stamp in targets:
+    for stamp in stamps:
         lines.append(f"# target: {stamp.target} ({stamp.platform})")
         lines.append(f"#   input-hash: {stamp.inputs.digest}")
         lines.extend(f"#   input: {label} = {digest}" for label, digest in stamp.inputs.inputs.items())

@@ -24,6 +24,7 @@ from envtool.lockfiles.env_file import env_lines
 from envtool.lockfiles.explicit import explicit_lines
 from envtool.lockfiles.toposort import order
 from envtool.model import CondaPackage, PipPackage, TargetLock
+from tests.factories import conda_lock_model
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED_GROUPS = sorted((ROOT / "locks").glob("*-lock.yml"))
@@ -63,31 +64,8 @@ CASES = [pytest.param(locks, id=locks[0].target) for locks in [*_committed(), _t
 
 
 def _conda_lock_model(locks: Sequence[TargetLock], sources: Sequence[str]) -> object:
-    """conda-lock's own model of ``locks``, built field by field from its classes."""
-    from conda_lock.lockfile.v2prelim.models import HashModel, LockedDependency, Lockfile, LockMeta
-    from conda_lock.models.channel import Channel
-
-    def deps(depends: Sequence[str]) -> dict[str, str]:
-        return {d.partition(" ")[0]: d.partition(" ")[2].strip() for d in depends}
-
-    packages = []
-    for lk in locks:
-        packages += [LockedDependency(name=c.name, version=c.version, manager="conda", platform=lk.platform,
-                                      dependencies=deps(c.depends), url=c.url,
-                                      hash=HashModel(md5=c.md5, sha256=c.sha256), categories={"main"}, build=c.build)
-                     for c in lk.conda]  # fmt: skip
-        packages += [LockedDependency(name=p.name, version=p.version, manager="pip", platform=lk.platform,
-                                      dependencies=deps(p.depends), url=p.url, hash=HashModel(sha256=p.sha256),
-                                      categories={"main"}) for p in lk.pip]  # fmt: skip
-    document = v1_document(locks, sources)
-    meta = LockMeta(
-        content_hash={lk.platform: lk.input_hash for lk in locks},
-        channels=[Channel(url=ch, used_env_vars=()) for ch in dict.fromkeys(c for lk in locks for c in lk.channels)],
-        platforms=sorted(lk.platform for lk in locks),
-        sources=list(sources),
-        custom_metadata=document["metadata"]["custom_metadata"],
-    )
-    return Lockfile(package=packages, metadata=meta)
+    custom = v1_document(locks, sources)["metadata"]["custom_metadata"]
+    return conda_lock_model(locks, sources, custom)
 
 
 @pytest.mark.parametrize("locks", CASES)
