@@ -12,7 +12,8 @@ or ``$ENVTOOL_SNAPSHOT``), each case run round by round beside its baseline:
   ``exclude-newer``, uv's cache warm) against rawlock with uv online and with
   ``UV_OFFLINE=1`` (needs PyPI; ``--online``).
 
-Medians of the rounds, their ratio, and the peak RSS of each process tree. With
+Medians of the rounds (wall time, and CPU time, which a loaded machine blurs less),
+their ratios, and the peak RSS of each process tree. With
 ``--before REPO`` (a checkout with its own ``.venv``) the same cases also run
 with that checkout's envtool on its own locks, in the same rounds::
 
@@ -50,10 +51,11 @@ class Command:
     cwd: Path
     env: dict[str, str] = field(default_factory=dict)
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     peak_kib: list[int] = field(default_factory=list)
 
     def run(self) -> None:
-        """Run once; record wall time and the peak RSS of the process tree."""
+        """Run once; record wall time, CPU time (user + system, all threads) and the peak RSS of the process tree."""
         start = time.perf_counter()
         proc = subprocess.Popen(
             self.argv, cwd=self.cwd, env={**os.environ, **self.env},
@@ -63,6 +65,7 @@ class Command:
         err = proc.stderr.read()
         _, status, usage = os.wait4(proc.pid, 0)
         self.seconds.append(time.perf_counter() - start)
+        self.cpu.append(usage.ru_utime + usage.ru_stime)
         self.peak_kib.append(usage.ru_maxrss)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
@@ -152,6 +155,7 @@ def measure(all_cases: dict[str, list[Command]], rounds: int) -> None:
         for command in commands:
             command.run()
             command.seconds.clear()
+            command.cpu.clear()
             command.peak_kib.clear()
     for _ in range(rounds):
         for commands in all_cases.values():
@@ -160,15 +164,18 @@ def measure(all_cases: dict[str, list[Command]], rounds: int) -> None:
 
 
 def table(all_cases: dict[str, list[Command]]) -> list[str]:
-    """A markdown table: per case and side, median time, ratio to the baseline, peak RSS."""
-    lines = ["| case | side | median | min | / baseline | peak RSS |", "| --- | --- | --- | --- | --- | --- |"]
+    """A markdown table: per case and side, median wall and CPU time, their ratios to the baseline, peak RSS."""
+    lines = [
+        "| case | side | median | min | / baseline | CPU | / baseline | peak RSS |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for case, commands in all_cases.items():
-        base = statistics.median(commands[0].seconds)
-        for command in commands:
-            median = statistics.median(command.seconds)
+        base, base_cpu = statistics.median(commands[0].seconds), statistics.median(commands[0].cpu)
+        for c in commands:
+            median, cpu = statistics.median(c.seconds), statistics.median(c.cpu)
             lines.append(
-                f"| {case} | {command.label} | {median * 1000:.0f} ms | {min(command.seconds) * 1000:.0f} ms "
-                f"| {median / base:.2f}x | {max(command.peak_kib) / 1024:.0f} MiB |"
+                f"| {case} | {c.label} | {median * 1000:.0f} ms | {min(c.seconds) * 1000:.0f} ms | {median / base:.2f}x "
+                f"| {cpu * 1000:.0f} ms | {cpu / base_cpu:.2f}x | {max(c.peak_kib) / 1024:.0f} MiB |"
             )
     return lines
 
@@ -176,7 +183,14 @@ def table(all_cases: dict[str, list[Command]]) -> list[str]:
 def summary(all_cases: dict[str, list[Command]]) -> dict[str, Any]:
     """The medians as JSON-able data."""
     return {
-        case: {c.label: {"median_s": statistics.median(c.seconds), "peak_mib": max(c.peak_kib) / 1024} for c in cmds}
+        case: {
+            c.label: {
+                "median_s": statistics.median(c.seconds),
+                "cpu_s": statistics.median(c.cpu),
+                "peak_mib": max(c.peak_kib) / 1024,
+            }
+            for c in cmds
+        }
         for case, cmds in all_cases.items()
     }
 
