@@ -12,3 +12,5 @@ The package is laid out as the pipeline it runs; imports only go down this list
 * bottom floor, importable by all: :mod:`envtool.errors`, :mod:`envtool.model`, :mod:`envtool.atomic`,
   :mod:`envtool.caches`, :mod:`envtool.urls`, :mod:`envtool.yamlio`, :mod:`envtool.tomlio`.
 """
+
+__version__ = "0.1.0"  # pyproject.toml's version; tests/test_layout.py keeps them equal

@@ -110,7 +110,10 @@ class TargetLock:
     ``input_hash`` fingerprints the inputs (spec files, target declaration,
     channels) so that ``envtool check`` can tell a stale lock without solving.
     ``inputs`` maps each input's label to its own fingerprint, so a stale lock
-    can name which input changed.
+    can name which input changed; ``files`` maps each input file's label to a
+    digest of its bytes, so ``envtool check`` parses an input only when it changed.
+    ``channels`` are spelled as the specs spell them (``conda-forge``), so conda's
+    own channel settings apply to them; package URLs are canonical.
     """
 
     target: str
@@ -122,6 +125,7 @@ class TargetLock:
     variables: Mapping[str, str] = field(default_factory=dict)
     input_hash: str = ""
     inputs: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)
 
 
 def normalize(name: str) -> str:

@@ -802,3 +802,36 @@ def isolate_environment(mp: Any, caches: Path, *, offline: bool) -> None:
     for var in ("NO_PROXY", "no_proxy"):
         current = os.environ.get(var, "")
         mp.setenv(var, ",".join(filter(None, [current, "127.0.0.1", "localhost"])))
+
+
+def conda_lock_model(
+    locks: Sequence[Any], sources: Sequence[str], custom_metadata: dict[str, str] | None = None
+) -> Any:
+    """conda-lock's own model (``Lockfile``) of envtool ``TargetLock`` objects, built field by field.
+
+    For comparing envtool's writer with conda-lock's, and for writing a plain
+    conda-lock file (``conda_lock.lockfile.write_conda_lock_file``) in tests.
+    """
+    from conda_lock.lockfile.v2prelim.models import HashModel, LockedDependency, Lockfile, LockMeta
+    from conda_lock.models.channel import Channel
+
+    def deps(depends: Sequence[str]) -> dict[str, str]:
+        return {d.partition(" ")[0]: d.partition(" ")[2].strip() for d in depends}
+
+    packages = []
+    for lk in locks:
+        packages += [LockedDependency(name=c.name, version=c.version, manager="conda", platform=lk.platform,
+                                      dependencies=deps(c.depends), url=c.url,
+                                      hash=HashModel(md5=c.md5, sha256=c.sha256), categories={"main"}, build=c.build)
+                     for c in lk.conda]  # fmt: skip
+        packages += [LockedDependency(name=p.name, version=p.version, manager="pip", platform=lk.platform,
+                                      dependencies=deps(p.depends), url=p.url, hash=HashModel(sha256=p.sha256),
+                                      categories={"main"}) for p in lk.pip]  # fmt: skip
+    meta = LockMeta(
+        content_hash={lk.platform: lk.input_hash for lk in locks},
+        channels=[Channel(url=ch, used_env_vars=()) for ch in dict.fromkeys(c for lk in locks for c in lk.channels)],
+        platforms=sorted(lk.platform for lk in locks),
+        sources=list(sources),
+        custom_metadata=custom_metadata,
+    )
+    return Lockfile(package=packages, metadata=meta)

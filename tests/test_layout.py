@@ -114,3 +114,11 @@ def test_the_check_sees_an_upward_import(tmp_path: Path, module: str, source: st
 def test_the_check_sees_a_circle() -> None:
     graph = {"envtool.a": {"envtool.b"}, "envtool.b": {"envtool.c"}, "envtool.c": {"envtool.a"}, "envtool.d": set()}
     assert import_cycles(graph) == [["envtool.a", "envtool.b", "envtool.c", "envtool.a"]]
+
+
+def test_package_version_is_the_distributions() -> None:
+    from importlib.metadata import version
+
+    import envtool
+
+    assert envtool.__version__ == version("envtool")

@@ -76,6 +76,16 @@ def side_by_side(benchmark: Any, request: pytest.FixtureRequest) -> Callable[...
     return run
 
 
+@pytest.fixture
+def record_comparison(request: pytest.FixtureRequest) -> Callable[[sidebyside.Comparison], None]:
+    """Add a comparison derived from others (say, the cost of one more target) to the ratio table."""
+
+    def record(comparison: sidebyside.Comparison) -> None:
+        request.config.stash.setdefault(_COMPARISONS, []).append(comparison)
+
+    return record
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Print envtool vs raw side by side, one line per comparison."""
     comparisons = config.stash.get(_COMPARISONS, [])

@@ -4,12 +4,14 @@ Each target is one ``rattler.solve`` (the plan's channels, platform plus
 ``noarch``, virtual packages, strict priority) and, when it has a pip half,
 one ``uv pip compile --format pylock.toml`` for the solved Python; targets
 run concurrently over one gateway, as a careful hand-written script would.
-Nothing is rendered or written besides uv's output.
+uv gets the plan's interpreter (``--python``) and ``--exclude-newer``, as
+envtool's uv does. As a process it also writes what it solved, as JSON, like
+a careful script would keep its result.
 
 In-process: ``asyncio.run(lock_plan(plan, cache_dir))``; as its own process
 (only rattler and uv's locator are imported)::
 
-    python benchmarks/toolkit/rawlock.py PLAN.json CACHE_DIR
+    python benchmarks/toolkit/rawlock.py PLAN.json CACHE_DIR [OUT.json]
 """
 
 from __future__ import annotations
@@ -23,18 +25,25 @@ from pathlib import Path
 from typing import Any
 
 
-async def lock_plan(plan: dict[str, Any], cache_dir: Path) -> dict[str, tuple[int, int]]:
-    """Solve every target of ``plan``; return target -> (conda records, pip packages)."""
+async def lock_plan(
+    plan: dict[str, Any], cache_dir: Path, solved: dict[str, Any] | None = None
+) -> dict[str, tuple[int, int]]:
+    """Solve every target of ``plan``; return target -> (conda records, pip packages).
+
+    With ``solved``, each target's records are kept there (name -> JSON-able rows).
+    """
     import rattler
 
     gateway = rattler.Gateway(cache_dir=cache_dir)
     strict = plan.get("channel_priority", "strict") == "strict"
     priority = rattler.ChannelPriority.Strict if strict else rattler.ChannelPriority.Disabled
-    results = await asyncio.gather(*(_target(t, gateway, priority) for t in plan["targets"]))
+    results = await asyncio.gather(*(_target(t, gateway, priority, solved) for t in plan["targets"]))
     return dict(zip((t["name"] for t in plan["targets"]), results, strict=True))
 
 
-async def _target(target: dict[str, Any], gateway: Any, priority: Any) -> tuple[int, int]:
+async def _target(
+    target: dict[str, Any], gateway: Any, priority: Any, solved: dict[str, Any] | None
+) -> tuple[int, int]:
     import rattler
 
     virtual = []
@@ -47,12 +56,18 @@ async def _target(target: dict[str, Any], gateway: Any, priority: Any) -> tuple[
         )
     records = await rattler.solve(
         target["channels"],
-        target["specs"],
+        [rattler.MatchSpec(text) for text in target["specs"]],
         gateway=gateway,
         platforms=[target["platform"], "noarch"],
         virtual_packages=virtual,
         channel_priority=priority,
     )
+    if solved is not None:
+        solved[target["name"]] = [
+            {"url": r.url, "md5": r.md5.hex() if r.md5 else None, "sha256": r.sha256.hex() if r.sha256 else None,
+             "depends": list(r.depends)}
+            for r in records
+        ]  # fmt: skip
     pip = target.get("pip")
     if not pip:
         return len(records), 0
@@ -77,6 +92,8 @@ async def _uv_compile(pip: dict[str, Any], python: str) -> int:
             command += ["--find-links", link]
         if pip.get("python"):  # an interpreter to run with, so uv skips Python discovery
             command += ["--python", pip["python"]]
+        if pip.get("exclude_newer"):
+            command += ["--exclude-newer", pip["exclude_newer"]]
         proc = await asyncio.create_subprocess_exec(
             *command,
             stdout=asyncio.subprocess.PIPE,
@@ -90,9 +107,12 @@ async def _uv_compile(pip: dict[str, Any], python: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    """``rawlock.py PLAN.json CACHE_DIR``: lock the plan, print target counts as JSON."""
+    """``rawlock.py PLAN.json CACHE_DIR [OUT.json]``: lock the plan, print target counts as JSON."""
     plan = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-    counts = asyncio.run(lock_plan(plan, Path(argv[2])))
+    solved: dict[str, Any] = {}
+    counts = asyncio.run(lock_plan(plan, Path(argv[2]), solved))
+    if len(argv) > 3:
+        Path(argv[3]).write_text(json.dumps(solved, indent=1, sort_keys=True), encoding="utf-8")
     print(json.dumps(counts))
     return 0
 

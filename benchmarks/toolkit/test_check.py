@@ -1,10 +1,10 @@
 """A no-op ``envtool check`` (whole process) against ``python -c "import rattler"`` (whole process).
 
 The project has the four targets of ``test_lock.py``, locked and up to date,
-so ``check`` reads the manifest, the specs and the lock headers and solves
-nothing. The goal is absolute, 0.25 s on the reference 2-core machine; the
-ratio to a bare ``import rattler`` process says how much of the start-up
-``check`` avoids by never importing rattler, uv or conda-lock.
+so ``check`` hashes the bytes of the manifest and the specs and reads the
+lock headers: it parses no YAML and solves nothing. The goal: no more than a
+bare ``import rattler`` process (a no-op check must not cost more than
+importing the solver it never calls).
 """
 
 from __future__ import annotations
@@ -44,4 +44,4 @@ def test_check_process(benchmark: Any, side_by_side: Callable[..., Any], locked:
     def raw(_: int) -> None:
         subprocess.run([sys.executable, "-c", "import rattler"], check=True, capture_output=True)
 
-    side_by_side("check 4 targets (process)", ours, raw, rounds=ROUNDS, goal_seconds=0.25, baseline="import rattler")
+    side_by_side("check 4 targets (process)", ours, raw, rounds=ROUNDS, goal_ratio=1.0, baseline="import rattler")

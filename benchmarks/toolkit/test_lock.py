@@ -5,7 +5,8 @@ conda half solved over a generated channel served on ``127.0.0.1`` (a few
 thousand records, several versions and builds per name, deep chains) and a
 pip half of tiny wheels from a local ``--find-links`` folder. The baseline
 (:mod:`rawlock`) makes only the ``rattler.solve`` and ``uv pip compile``
-calls, concurrently per target like envtool. Both sides keep their own warm
+calls, concurrently per target like envtool, and hands uv the same advantages
+(``--python``, so uv does not probe every Python on PATH). Both sides keep their own warm
 repodata cache. Goal: envtool within 1.3x of raw, as a library call and as a
 whole process (``envtool lock --force`` against ``python rawlock.py``).
 
@@ -86,28 +87,6 @@ def test_lock_library(benchmark: Any, side_by_side: Callable[..., Any], project:
     assert all(conda > 100 and pip == 4 for conda, pip in results["raw"].values())
 
 
-@pytest.mark.benchmark(group="lock 4 targets")
-def test_lock_library_vs_uv_with_python(benchmark: Any, side_by_side: Callable[..., Any], project: Project) -> None:
-    """The same, against a baseline that hands uv an interpreter (``--python``).
-
-    Without one, ``uv pip compile --python-version X`` looks for a Python X on
-    PATH first (running every pyenv shim it finds), which can take most of a lock.
-    """
-    plan = {**project.plan, "targets": [_with_python(t) for t in project.plan["targets"]]}
-
-    def ours(_: int) -> None:
-        lock(LockRequest(manifest=project.manifest, force=True, cache_dir=project.cache("envtool")))
-
-    def raw(_: int) -> None:
-        asyncio.run(rawlock.lock_plan(plan, project.cache("raw")))
-
-    side_by_side("lock 4 targets (library) vs uv --python", ours, raw, rounds=ROUNDS, baseline="raw, uv --python")
-
-
-def _with_python(target: dict[str, Any]) -> dict[str, Any]:
-    return {**target, "pip": {**target["pip"], "python": sys.executable}}
-
-
 @pytest.mark.benchmark(group="lock 4 targets, whole process")
 def test_lock_process(benchmark: Any, side_by_side: Callable[..., Any], project: Project) -> None:
     env = {**os.environ, "ENVTOOL_CACHE_DIR": str(project.cache("envtool"))}
@@ -142,7 +121,9 @@ def test_lock_tf_snapshot(benchmark: Any, side_by_side: Callable[..., Any], tmp_
         counts["raw"] = asyncio.run(rawlock.lock_plan(plan, tmp_path / "raw"))
 
     side_by_side("lock TF 2.9 GPU, snapshot (library)", ours, raw, rounds=ROUNDS, goal_ratio=1.3)
-    assert counts["envtool"] == counts["raw"] == {"linux-gpu": (129, 0)}
+    # The same solve on both sides (the count follows the snapshot: 125 records since its BLAS metadata).
+    assert counts["envtool"] == counts["raw"]
+    assert counts["raw"]["linux-gpu"][0] > 100
 
 
 def _conda_like() -> str | None:

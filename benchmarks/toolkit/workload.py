@@ -98,8 +98,14 @@ def write_project(
     return write(root, declared, specs, **top)
 
 
-def raw_plan(manifest: Path, mirrors: dict[str, str] | None = None) -> dict[str, Any]:
-    """The raw calls a lock of every target in ``manifest`` needs, as JSON-able data."""
+def raw_plan(manifest: Path, mirrors: dict[str, str] | None = None, names: Sequence[str] = ()) -> dict[str, Any]:
+    """The raw calls a lock of every (or every named) unpending target in ``manifest`` needs, as JSON-able data.
+
+    uv gets what envtool gives it: this interpreter (``--python``, which spares uv
+    probing every Python on PATH) and the manifest's ``exclude-newer``.
+    """
+    import sys
+
     from envtool.inputs.mirrors import MirrorMap
     from envtool.inputs.spec import compose, load
     from envtool.inputs.targets import load_manifest
@@ -110,6 +116,8 @@ def raw_plan(manifest: Path, mirrors: dict[str, str] | None = None) -> dict[str,
     mirror_map = MirrorMap(mirrors or {})
     targets = []
     for target in loaded.targets.values():
+        if target.pending or (names and target.name not in names):
+            continue
         spec = compose(load(p) for p in target.specs)
         channels = SolveRequest(target, spec, "strict", mirror_map, manifest.parent).channels
         entry: dict[str, Any] = {
@@ -126,6 +134,8 @@ def raw_plan(manifest: Path, mirrors: dict[str, str] | None = None) -> dict[str,
                 "python_platform": uv_platform(target),
                 "index_url": settings.index_url,
                 "find_links": settings.resolved_find_links(manifest.parent),
+                "exclude_newer": settings.exclude_newer,
+                "python": sys.executable,
                 "env": {"MACOSX_DEPLOYMENT_TARGET": "10.15"} if target.platform == "osx-64" else {},
             }
         targets.append(entry)

@@ -11,6 +11,17 @@ import click
 from envtool.cli import run
 from envtool.cli.common import manifest_option, resolve_manifest
 from envtool.errors import EXIT_CHECK_FAILED
+from envtool.locking.freshness import TargetStatus, describe, quick_check
+
+
+def _statuses(manifest: Path, targets: tuple[str, ...]) -> list[TargetStatus]:
+    """From raw bytes and lock headers when nothing changed (no YAML parsed), else the full check."""
+    quick = quick_check(manifest, targets, None)
+    if quick is not None:
+        return quick
+    from envtool.locking.lock import check as do_check
+
+    return do_check(manifest, targets)
 
 
 @click.command(name="check")
@@ -19,9 +30,7 @@ from envtool.errors import EXIT_CHECK_FAILED
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> None:
     """Exit 1 if any lock is stale, naming the target and the input that changed."""
-    from envtool.locking.lock import check as do_check
-
-    statuses = run(lambda: do_check(resolve_manifest(manifest), targets))
+    statuses = run(lambda: _statuses(resolve_manifest(manifest), targets))
     stale = [s for s in statuses if not s.fresh]
     if as_json:
         click.echo(
@@ -39,14 +48,7 @@ def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> Non
             )
         )
     else:
-        for s in statuses:
-            if s.pending:
-                click.echo(f"{s.target}: pending (not locked): {s.pending}", err=True)
-            elif s.fresh:
-                click.echo(f"{s.target}: up to date", err=True)
-            else:
-                click.echo(f"{s.target}: stale: {'; '.join(s.reasons)}", err=True)
-        if stale:
-            click.echo("run 'envtool lock' to update the stale locks", err=True)
+        for line in describe(statuses):
+            click.echo(line, err=True)
     if stale:
         sys.exit(EXIT_CHECK_FAILED)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from envtool.cli import run
-from envtool.cli.common import console, manifest_option, mirror_option, resolve_manifest
+from envtool.cli.common import manifest_option, mirror_option, resolve_manifest
 
 
 @click.command(name="lock")
@@ -32,8 +32,6 @@ def lock(
     from envtool.locking.lock import LockRequest
     from envtool.locking.lock import lock as do_lock
 
-    err = console()
-
     def action() -> object:
         from envtool.caches import cache_root
 
@@ -41,7 +39,7 @@ def lock(
             manifest=resolve_manifest(manifest), targets=targets, force=force,
             mirrors=configured_mirrors(mirrors), cache_dir=cache_root(),
         )  # fmt: skip
-        return do_lock(request, progress=lambda msg: err.print(msg, highlight=False))
+        return do_lock(request, progress=_say)
 
     result = run(action)
     from envtool.locking.lock import LockResult
@@ -57,13 +55,15 @@ def lock(
         }, indent=2))  # fmt: skip
         return
     for name in result.fresh:
-        err.print(f"{name}: up to date", highlight=False)
+        _say(f"{name}: up to date")
     for name in result.pending:
-        err.print(
-            f"{name}: pending, skipped (lock it explicitly with --target {name} to see why)",
-            highlight=False,
-        )
+        _say(f"{name}: pending, skipped (lock it explicitly with --target {name} to see why)")
     if result.solved:
-        err.print(f"wrote {len(result.files)} files for {len(result.solved)} targets", highlight=False)
+        _say(f"wrote {len(result.files)} files for {len(result.solved)} targets")
     elif not result.fresh:
-        err.print("nothing to lock", highlight=False)
+        _say("nothing to lock")
+
+
+def _say(message: str) -> None:
+    """Progress and results on stderr (plain text: rich's import alone was a tenth of a lock)."""
+    click.echo(message, err=True)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from envtool.inputs.spec import EnvSpec, compose, load
-from envtool.inputs.targets import Manifest, Target
+if TYPE_CHECKING:  # imported when fingerprinting: ``check`` of unchanged inputs never parses a spec
+    from envtool.inputs.spec import EnvSpec
+    from envtool.inputs.targets import Manifest, Target
 
 # Bump when the lock layout changes, so every lock is re-solved once.
 LOCK_FORMAT = 1
@@ -52,14 +53,41 @@ class Fingerprint:
 
 def label_of(manifest: Manifest, path: Path) -> str:
     """A spec file's label: its path relative to the project root, with forward slashes."""
+    return _label(manifest.root, path)
+
+
+def source_files(manifest_path: Path, spec_paths: Sequence[Path]) -> list[Path]:
+    """The files a target's inputs are read from: the manifest, then its spec files."""
+    return [manifest_path, *spec_paths]
+
+
+def file_digests(root: Path, paths: Sequence[Path]) -> dict[str, str]:
+    """Label (path relative to ``root``) -> 16 hex digits of the sha256 of the file's bytes.
+
+    A missing or unreadable file gets the digest ``missing``, which never matches.
+    """
+    out: dict[str, str] = {}
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            out[_label(root, path)] = "missing"
+            continue
+        out[_label(root, path)] = hashlib.sha256(data).hexdigest()[:16]
+    return out
+
+
+def _label(root: Path, path: Path) -> str:
     try:
-        return path.resolve().relative_to(manifest.root.resolve()).as_posix()
+        return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
 
 def fingerprint(manifest: Manifest, target: Target, specs: list[EnvSpec] | None = None) -> Fingerprint:
     """Fingerprint ``target``'s inputs (loads its spec files unless given)."""
+    from envtool.inputs.spec import compose, load
+
     specs = specs if specs is not None else [load(p) for p in target.specs]
     inputs: dict[str, str] = {f"target {target.name}": _digest(target.canonical())[:12]}
     for path, spec in zip(target.specs, specs, strict=True):

@@ -1,33 +1,66 @@
 """The ``<target>.yml`` file that ``conda env create -f`` and ``micromamba create -f`` read.
 
-``name``, ``channels``, exact ``name=version=build`` pins, a ``pip:`` list of
-``==`` pins each with ``--hash=sha256:``, and the spec's ``variables``. It
+``name``, ``channels`` (as the specs spell them, so the user's own channel
+settings and mirrors apply), exact ``name=version=build`` pins, a ``pip:`` list
+of ``==`` pins each with ``--hash=sha256:``, and the spec's ``variables``. It
 carries no URLs or hashes of conda packages: reading it takes them from the
-conda-lock file beside it that holds the same target.
+conda-lock file beside it that holds the same target. The lines after the
+header are conda-lock's ``env`` render of the same lock, byte for byte
+(``tests/lockfiles/test_conda_lock.py`` compares), plus ``name`` and
+``variables``.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from envtool.errors import LockFormatError
-from envtool.lockfiles.conda_lock import LOCK_SUFFIX, read_conda_lock, render_for_platform, target_header
-from envtool.lockfiles.header import Stamp, parse_header, read_header
-from envtool.model import TargetLock
+from envtool.lockfiles.conda_lock import LOCK_SUFFIX, read_conda_lock, read_text, target_header
+from envtool.lockfiles.header import Stamp, ensure_intact, parse_header, read_header, seal
+from envtool.model import CondaPackage, TargetLock
+
+_SUFFIXES = (".tar", ".bz2", ".gz", ".conda")
 
 
 def render_env_file(path: Path, lock: TargetLock) -> str:
     """The ``<target>.yml`` text for ``lock``."""
     usage = ["", "Create the environment with any of:", f"  conda env create -n NAME -f {path.as_posix()}",
              f"  micromamba create -n NAME -f {path.as_posix()}", f"  envtool create {lock.target}", ""]  # fmt: skip
-    lines = [line for line in render_for_platform(lock, "env") if line]
-    at = lines.index("channels:") if "channels:" in lines else len(lines)
-    body = [*lines[:at], f"name: {lock.name or lock.target}", *lines[at:]]
+    body = [
+        f"# platform: {lock.platform}",
+        f"# input_hash: {lock.input_hash}",
+        f"name: {lock.name or lock.target}",
+        *env_lines(lock),
+    ]
     if lock.variables:
         body.append("variables:")
         body.extend(f"  {key}: {json.dumps(value)}" for key, value in sorted(lock.variables.items()))
-    return target_header(path, lock, usage) + "\n".join(body) + "\n"
+    return seal(target_header(path, lock, usage) + "\n".join(body) + "\n")
+
+
+def env_lines(lock: TargetLock) -> list[str]:
+    """conda-lock's ``env`` render of ``lock`` from ``channels:`` on (packages by name, as it sorts them)."""
+    conda = sorted((c for c in lock.conda if not c.name.startswith("__")), key=lambda c: c.name)
+    lines = ["channels:", *(f"  - {ch}" for ch in lock.channels), "dependencies:"]
+    lines.extend(f"  - {c.name}={c.version}={_url_build(c)}" for c in conda)
+    if lock.pip:
+        lines.append("  - pip:")
+        for p in sorted(lock.pip, key=lambda p: p.name):
+            lines.append(f"      - {p.name} == {p.version}" + (f" --hash=sha256:{p.sha256}" if p.sha256 else ""))
+    return lines
+
+
+def _url_build(package: CondaPackage) -> str:
+    """The build string in the package's file name (what conda-lock pins, whatever the record says)."""
+    name = urlsplit(package.url).path.rsplit("/", 1)[-1]
+    while True:
+        stem, dot, ext = name.rpartition(".")
+        if not (dot and stem and f".{ext}" in _SUFFIXES):
+            break
+        name = stem
+    return name.split("-")[-1]
 
 
 def find_group_file(folder: Path, target: str) -> Path | None:
@@ -43,7 +76,9 @@ def find_group_file(folder: Path, target: str) -> Path | None:
 
 def read_env_file(path: Path) -> TargetLock:
     """The lock ``path`` pins, with URLs and hashes from its group file."""
-    stamps = parse_header(path.read_text(encoding="utf-8"), str(path))
+    text = read_text(path)
+    stamps = parse_header(text, str(path))
+    ensure_intact(path, text)
     if len(stamps) != 1:
         raise LockFormatError(str(path), "header names no single target", "re-create it with 'envtool lock --force'")
     stamp: Stamp = next(iter(stamps.values()))

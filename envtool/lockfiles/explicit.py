@@ -1,7 +1,8 @@
 """The ``<target>-explicit.txt`` file that ``conda create --file`` reads.
 
 ``@EXPLICIT`` then ``url#md5`` lines in dependency order, and
-``# pip name @ url#sha256=`` lines; rendered with conda-lock's renderer.
+``# pip name @ url#sha256=`` lines: conda-lock's ``explicit`` render of the
+same lock, byte for byte (``tests/lockfiles/test_conda_lock.py`` compares).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from envtool.errors import LockFormatError
-from envtool.lockfiles.conda_lock import render_for_platform, target_header
-from envtool.lockfiles.header import parse_header
+from envtool.lockfiles.conda_lock import read_text, target_header
+from envtool.lockfiles.header import ensure_intact, parse_header, seal
+from envtool.lockfiles.toposort import order
 from envtool.model import CondaPackage, PipPackage, TargetLock, split_filename
 
 
@@ -18,16 +20,35 @@ def render_explicit(path: Path, lock: TargetLock) -> str:
     """The ``<target>-explicit.txt`` text for ``lock``."""
     usage = ["", "Create the environment (conda half; pip lines follow as comments) with:",
              f"  conda create -n NAME --file {path.as_posix()}", ""]  # fmt: skip
-    return target_header(path, lock, usage) + "\n".join(render_for_platform(lock, "explicit")) + "\n"
+    return seal(target_header(path, lock, usage) + "\n".join(explicit_lines(lock)) + "\n")
+
+
+def explicit_lines(lock: TargetLock) -> list[str]:
+    """conda-lock's ``explicit`` render of ``lock``, without its first line: packages in dependency order."""
+    lines = [f"# platform: {lock.platform}", f"# input_hash: {lock.input_hash}", "@EXPLICIT"]
+    conda = {c.name: c for c in lock.conda}
+    graph = {c.name: _names(c.depends) for c in lock.conda}
+    lines.extend(f"{conda[n].url}#{conda[n].md5}" for n in order(graph) if n in conda and not n.startswith("__"))
+    pip = {p.name: p for p in lock.pip}
+    for name in order({p.name: _names(p.depends) for p in lock.pip}):
+        if name in pip:
+            p = pip[name]
+            lines.append(f"# pip {p.name} @ {p.url}" + (f"#sha256={p.sha256}" if p.sha256 else ""))
+    return lines
+
+
+def _names(depends: tuple[str, ...]) -> set[str]:
+    return {dep.strip().partition(" ")[0] for dep in depends if dep.strip()}
 
 
 def read_explicit(path: Path) -> TargetLock:
     """Read an ``@EXPLICIT`` file (envtool's or any ``conda list --explicit --md5`` output)."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     try:
         stamps = parse_header(text, str(path))
     except LockFormatError:
         stamps = {}
+    ensure_intact(path, text)
     platform = ""
     conda: list[CondaPackage] = []
     pip: list[PipPackage] = []

@@ -13,24 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envtool.errors import LockFormatError
-from envtool.inputs.fingerprint import Fingerprint, fingerprint
+from envtool.inputs.fingerprint import Fingerprint, file_digests, fingerprint, source_files
 from envtool.inputs.mirrors import MirrorMap
 from envtool.inputs.spec import EnvSpec, compose, load
 from envtool.inputs.targets import Manifest, Target, load_manifest
-from envtool.lockfiles.header import read_header
+from envtool.locking import freshness
+from envtool.locking.freshness import TargetStatus
 from envtool.model import PipPackage, TargetLock
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class TargetStatus:
-    """Whether a target's locks match its inputs; ``reasons`` says what changed."""
-
-    target: str
-    fresh: bool
-    reasons: tuple[str, ...] = ()
-    pending: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,11 +49,7 @@ class LockResult:
 
 def lock_paths(lock_dir: Path, target: Target) -> dict[str, Path]:
     """The three files of a target: env file, explicit file, conda-lock group file."""
-    return {
-        "env": lock_dir / f"{target.name}.yml",
-        "explicit": lock_dir / f"{target.name}-explicit.txt",
-        "conda-lock": lock_dir / f"{target.lockfile}-lock.yml",
-    }
+    return freshness.lock_paths(lock_dir, target.name, target.lockfile)
 
 
 def default_lock_dir(manifest: Manifest) -> Path:
@@ -71,31 +58,28 @@ def default_lock_dir(manifest: Manifest) -> Path:
 
 
 def status(manifest: Manifest, target: Target, lock_dir: Path, specs: list[EnvSpec] | None = None) -> TargetStatus:
-    """Compare the headers of ``target``'s three lock files with its current inputs."""
-    if target.pending and not lock_paths(lock_dir, target)["env"].is_file():
-        return TargetStatus(target.name, True, (), target.pending)
-    current = fingerprint(manifest, target, specs)
-    reasons: list[str] = []
-    for kind, path in lock_paths(lock_dir, target).items():
-        if not path.is_file():
-            reasons.append(f"{_rel(manifest, path)} is missing")
-            continue
-        stamp = read_header(path).get(target.name)
-        if stamp is None:
-            reasons.append(f"{_rel(manifest, path)} holds no {kind} lock of {target.name}")
-        elif stamp.input_hash != current.digest:
-            changed = current.changed(stamp.inputs) or ["inputs"]
-            reasons.append(f"{', '.join(changed)} changed since {_rel(manifest, path)} was written")
-    return TargetStatus(target.name, not reasons, tuple(dict.fromkeys(reasons)))
+    """Compare the headers and digests of ``target``'s three lock files with its current inputs."""
+    files = freshness.TargetFiles(target.name, target.specs, target.lockfile, target.pending)
+    return freshness.target_status(
+        manifest.root, manifest.path, files, lock_dir, lambda: fingerprint(manifest, target, specs)
+    )
 
 
 def check(manifest_path: Path, names: Sequence[str] = (), lock_dir: Path | None = None) -> list[TargetStatus]:
-    """The freshness of every selected target, without solving."""
+    """The freshness of every selected target, without solving (parsing inputs only when their bytes changed)."""
+    quick = freshness.quick_check(manifest_path, names, lock_dir)
+    if quick is not None:
+        return quick
     manifest = load_manifest(manifest_path)
     folder = lock_dir or default_lock_dir(manifest)
     targets = manifest.select(names)
-    specs = _load_specs(targets)
-    return [status(manifest, t, folder, specs[t.name]) for t in targets]
+    _remember(manifest)
+    return [status(manifest, t, folder) for t in targets]
+
+
+def _remember(manifest: Manifest) -> None:
+    targets = [freshness.TargetFiles(t.name, t.specs, t.lockfile, t.pending) for t in manifest.targets.values()]
+    freshness.remember_manifest(manifest.path, targets)
 
 
 def _load_specs(targets: Sequence[Target]) -> dict[str, list[EnvSpec]]:
@@ -114,11 +98,11 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
     selected = manifest.select(request.targets)
     pending = tuple(t.name for t in selected if t.pending and not request.targets)
     selected = [t for t in selected if t.name not in pending]
-    specs = _load_specs(selected)
+    _remember(manifest)
     to_solve: list[Target] = []
     fresh: list[str] = []
     for target in selected:
-        st = status(manifest, target, lock_dir, specs[target.name])
+        st = status(manifest, target, lock_dir)
         if request.force or not st.fresh:
             to_solve.append(target)
             if not st.fresh:
@@ -127,6 +111,7 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
             fresh.append(target.name)
     if not to_solve:
         return LockResult((), tuple(fresh), (), {}, pending)
+    specs = _load_specs(to_solve)
     kept = _kept_group_members(manifest, lock_dir, to_solve)
     for target in manifest.targets.values():
         if (
@@ -211,12 +196,13 @@ async def solve_target(
         target=target.name,
         platform=target.platform,
         name=spec.name or target.name,
-        channels=tuple(request.channels),
+        channels=tuple(spec.channels),  # as the specs spell them; package URLs stay canonical
         conda=conda,
         pip=pip,
         variables=dict(spec.variables),
         input_hash=fp.digest,
         inputs=dict(fp.inputs),
+        files=file_digests(manifest.root, source_files(manifest.path, target.specs)),
     )
 
 
@@ -268,10 +254,6 @@ def _rel_path(manifest: Manifest, path: Path) -> Path:
         return path.resolve().relative_to(manifest.root.resolve())
     except ValueError:
         return path
-
-
-def _rel(manifest: Manifest, path: Path) -> str:
-    return _rel_path(manifest, path).as_posix()
 
 
 __all__ = ["Fingerprint", "LockRequest", "LockResult", "TargetStatus", "check", "lock", "status"]

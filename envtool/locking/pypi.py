@@ -176,13 +176,19 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
         env = dict(os.environ)
         if request.target.platform.startswith("osx"):
             env["MACOSX_DEPLOYMENT_TARGET"] = "{}.{}".format(*_osx(request.target))
-        proc = await asyncio.create_subprocess_exec(
-            *uv_command(request, requirements, constraints, output),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-        )  # fmt: skip
-        _, stderr = await proc.communicate()
-        if proc.returncode != 0:
-            raise uv_error(request, stderr.decode("utf-8", "replace"))
+        command = uv_command(request, requirements, constraints, output)
+        # With exclude-newer the index's answer cannot change, so uv's cache answers first and
+        # the network is asked only on a cache miss (uv would otherwise revalidate every page).
+        attempts = [[*command, "--offline"], command] if request.settings.exclude_newer else [command]
+        for number, attempt in enumerate(attempts, start=1):
+            proc = await asyncio.create_subprocess_exec(
+                *attempt, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env
+            )
+            _, stderr = await proc.communicate()
+            if proc.returncode == 0:
+                break
+            if number == len(attempts):
+                raise uv_error(request, stderr.decode("utf-8", "replace"))
         data = loads(output.read_text(encoding="utf-8"))
     tags = wheel_tags(request.target, request.python_version)
     provided = set(request.conda_provided)

@@ -15,7 +15,7 @@ import yaml
 from envtool import atomic
 from envtool.errors import SolveError
 from envtool.inputs.mirrors import MirrorMap
-from envtool.lockfiles.conda_lock import parse_conda_lock, read_conda_lock
+from envtool.lockfiles.conda_lock import read_conda_lock
 from envtool.lockfiles.read import read_lock
 from envtool.locking.lock import LockRequest, check, lock
 from tests.factories import DirectoryServer, channel_url, index_channel, make_conda_package
@@ -163,7 +163,13 @@ def test_conda_lock_parser_reads_our_file_back_unchanged(project: Path) -> None:
     body = "".join(line for line in path.read_text().splitlines(keepends=True) if not line.startswith("#"))
     assert again.read_text() == body
     assert {p.name for p in parsed.package} >= {"tensorflow", "cudatoolkit", "cudnn", "python"}
-    assert parse_conda_lock(path) == parse_conda_lock_file(path)  # the fast reader agrees with conda-lock
+    ours = read_conda_lock(path)[0]
+    theirs = [
+        p for p in parse_conda_lock_file(path).package if p.manager == "conda"
+    ]  # conda-lock's parser sorts topologically
+    assert [(c.name, c.version, c.url, c.md5, c.sha256) for c in ours.conda] == [
+        (p.name, p.version, p.url, p.hash.md5, p.hash.sha256) for p in theirs
+    ]
 
 
 def test_env_file_lines_parse_with_condas_matchspec(project: Path) -> None:
@@ -204,6 +210,11 @@ def test_mirror_is_used_and_locks_keep_canonical_urls(tmp_path: Path) -> None:
         assert server.count("/linux-64/repodata.json") >= 1
     text = (tmp_path / "locks" / "t-explicit.txt").read_text()
     assert f"{canonical}/linux-64/numpy-1.23.5-py39_0" in text
+    # channels as the spec spells them, so conda's own channel_alias/custom_channels apply; URLs canonical
+    assert yaml.safe_load((tmp_path / "locks" / "t.yml").read_text())["channels"] == ["conda-forge"]
+    group = yaml.safe_load((tmp_path / "locks" / "t-lock.yml").read_text())
+    assert group["metadata"]["channels"] == [{"url": "conda-forge", "used_env_vars": []}]
+    assert {p["url"].rsplit("/", 2)[0] for p in group["package"]} == {canonical}
     assert "127.0.0.1" not in "".join(lock_files(tmp_path)[n].decode() for n in lock_files(tmp_path))
     # a folder mirror works too, and gives the same bytes
     first = lock_files(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,95 @@ def test_tensorflow_wheels_resolve_from_pypi_for_linux_and_apple_silicon(tmp_pat
         tf = pins[req.split("==")[0]]
         assert tf.version.startswith("2.9.") and marker in tf.filename and len(tf.sha256) == 64
         assert int(pins["numpy"].version.split(".")[0]) < 2
+
+
+class _CachingIndex:
+    """A PEP 691 JSON index on 127.0.0.1 with upload times, whose pages clients revalidate; counts requests."""
+
+    def __init__(self, root: Path, wheel_files: list[Path]) -> None:
+        import functools
+        import json
+        import threading
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        from tests.factories import normalize_project_name, sha256_file
+
+        projects: dict[str, list[Path]] = {}
+        for wheel in wheel_files:
+            projects.setdefault(normalize_project_name(wheel.name.split("-")[0]), []).append(wheel)
+        for project, files in projects.items():
+            page = {
+                "meta": {"api-version": "1.1"},
+                "name": project,
+                "files": [
+                    {"filename": f.name, "url": f"../../files/{f.name}", "hashes": {"sha256": sha256_file(f)},
+                     "upload-time": "2023-01-01T00:00:00Z"}
+                    for f in files
+                ],
+            }  # fmt: skip
+            (root / "simple" / project).mkdir(parents=True, exist_ok=True)
+            (root / "simple" / project / "index.json").write_text(json.dumps(page))
+            (root / "files").mkdir(exist_ok=True)
+            for f in files:
+                (root / "files" / f.name).write_bytes(f.read_bytes())
+        self.requests: list[str] = []
+        requests = self.requests
+
+        class Handler(SimpleHTTPRequestHandler):
+            def guess_type(self, path: str | os.PathLike[str]) -> str:
+                return (
+                    "application/vnd.pypi.simple.v1+json" if str(path).endswith(".json") else "application/octet-stream"
+                )
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+            def end_headers(self) -> None:
+                """May be stored, must be revalidated: what makes uv ask again on every run."""
+                self.send_header("Cache-Control", "no-cache")
+                super().end_headers()
+
+            def send_head(self) -> object:
+                requests.append(self.path)
+                if self.path.endswith("/"):
+                    self.path += "index.json"
+                return super().send_head()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_exclude_newer_resolves_from_uvs_cache_first_and_online_on_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.projects import lock_files
+
+    monkeypatch.delenv("UV_OFFLINE", raising=False)
+    folder = wheels(tmp_path)
+    make_wheel(folder, "latepkg", "1.0")
+    index = _CachingIndex(tmp_path / "index", sorted(folder.glob("*.whl")))
+    channel = tf_channel(tmp_path)
+    spec = {"channels": [channel_url(channel)], "dependencies": ["python=3.9", "numpy<2", "pip", {"pip": ["tinypkg"]}]}
+    pypi = {"index-url": f"{index.url}/simple", "exclude-newer": "2024-01-01T00:00:00Z"}
+    manifest = write_project(tmp_path, {"t": {"platform": "linux-64", "specs": ["s.yml"]}}, {"s.yml": spec}, pypi=pypi)
+    try:
+        lock(LockRequest(manifest=manifest))
+        assert any(path.startswith("/simple/tinypkg") for path in index.requests)
+        first = lock_files(tmp_path)
+        index.requests.clear()
+        lock(LockRequest(manifest=manifest, force=True))
+        assert index.requests == []  # uv's cache answered: no round trip at all
+        assert lock_files(tmp_path) == first
+        spec["dependencies"][-1] = {"pip": ["tinypkg", "latepkg"]}
+        (manifest.parent / "s.yml").write_text(yaml.safe_dump(spec))
+        result = lock(LockRequest(manifest=manifest)).solved[0]
+        assert "latepkg" in {p.name for p in result.pip}  # a cache miss goes to the index
+        assert any(path.startswith("/simple/latepkg") for path in index.requests)
+    finally:
+        index.stop()
