@@ -101,3 +101,38 @@ def lock_files(root: Path) -> dict[str, bytes]:
     """Every file under ``root/locks`` by name, as bytes."""
     folder = root / "locks"
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
+
+
+def fake_host_tools(folder: Path, *, cuda: str | None = None, glibc: str | None = None) -> dict[str, str]:
+    """``nvidia-smi`` and ``ldd`` stand-ins printing what real ones print; the environment that puts them first.
+
+    ``cuda=None`` leaves ``nvidia-smi`` out; the returned mapping also drops any
+    ``CONDA_OVERRIDE_*`` so the probes are what the test sees.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if cuda is not None:
+        smi = folder / "nvidia-smi"
+        smi.write_text(
+            "#!/bin/sh\ncat <<'END'\n"
+            "+-----------------------------------------------------------------------------+\n"
+            f"| NVIDIA-SMI 460.32.03    Driver Version: 460.32.03    CUDA Version: {cuda}     |\n"
+            "+-----------------------------------------------------------------------------+\nEND\n"
+        )
+        smi.chmod(0o755)
+    if glibc is not None:
+        ldd = folder / "ldd"
+        ldd.write_text(f"#!/bin/sh\necho 'ldd (GNU libc) {glibc}'\necho 'Copyright (C) 2020'\n")
+        ldd.chmod(0o755)
+    path = [folder.as_posix()] + [p for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    if cuda is None:  # hide any real nvidia-smi
+        path = [p for p in path if not (Path(p) / "nvidia-smi").exists()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONDA_OVERRIDE_")}
+    return {**env, "PATH": os.pathsep.join(path)}
+
+
+def locked_tf_project(root: Path) -> Path:
+    """:func:`tf_project` over :func:`tf_channel`, locked; returns ``root``."""
+    tf_project(root, tf_channel(root))
+    done = envtool("lock", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root

@@ -25,6 +25,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "create": ("envtool.cli.create", "create", "Create an environment from a lock, no conda needed."),
     "verify": ("envtool.cli.verify", "verify", "Compare an installed environment with its lock."),
     "bench": ("envtool.cli.bench", "bench", "Run the TensorFlow benchmarks in an environment."),
+    "add": ("envtool.cli.add", "add", "Add packages to a spec file, then re-lock the targets using it."),
+    "remove": ("envtool.cli.add", "remove", "Remove packages from a spec file, then re-lock the targets using it."),
+    "diff": ("envtool.cli.diff", "diff", "What changed in the locks since a git revision or another folder."),
+    "run": ("envtool.cli.shell", "run", "Run a command in a target's environment, activated."),
+    "shell": ("envtool.cli.shell", "shell", "Start a shell in a target's environment, activated."),
+    "why": ("envtool.cli.why", "why", "Show the dependency chains that bring a package into a lock."),
+    "doctor": ("envtool.cli.doctor", "doctor", "Check this machine against a lock before downloading."),
 }
 
 T = TypeVar("T")

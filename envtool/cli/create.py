@@ -43,6 +43,9 @@ _LABELS = {
 @click.option("--force", is_flag=True, help="Replace an existing environment (atomically).")
 @click.option("--offline", is_flag=True, help="Use only the package caches; never touch the network.")
 @click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON on stdout.")
+@click.option(
+    "--skip-host-check", is_flag=True, help="Create even if 'envtool doctor' finds this machine cannot run the lock."
+)
 @mirror_option
 def create(
     *,
@@ -52,6 +55,7 @@ def create(
     force: bool,
     offline: bool,
     as_json: bool,
+    skip_host_check: bool,
     mirrors: tuple[str, ...],
 ) -> None:
     """Create an environment from a lock: conda packages with rattler, then pip wheels with uv.
@@ -77,6 +81,8 @@ def create(
                 mirrors=mirrors,
             )
         )
+        if not skip_host_check:
+            run(lambda: _check_host(request))
         result = run(lambda: _create(request))
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2))
@@ -112,6 +118,16 @@ def _request(
     if prefix is None:
         prefix = default_prefix(name or (lock_arg if is_target else lock.name or lock.target), project_root(cwd))
     return CreateRequest(lock=lock, prefix=prefix, force=force, offline=offline, mirrors=mirror_map, lock_path=path)
+
+
+def _check_host(request: CreateRequest) -> None:
+    """Refuse a lock this machine cannot run (``envtool doctor``'s checks) before downloading anything."""
+    from envtool.env.doctor import check_host, declared_needs, refuse_problems
+    from envtool.env.host import probe_host
+
+    lock = request.lock
+    checks = check_host(lock, probe_host(lock.platform), declared_needs(lock, Path.cwd()), request.prefix)
+    refuse_problems(checks, str(request.lock_path or lock.target))
 
 
 def _create(request: CreateRequest) -> CreateResult:

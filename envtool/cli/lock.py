@@ -16,12 +16,20 @@ from envtool.cli.common import manifest_option, mirror_option, resolve_manifest
 @click.option("-t", "--target", "targets", multiple=True, help="Lock only this target (repeatable).")
 @click.option("--force", is_flag=True, help="Re-solve even targets whose locks are fresh.")
 @mirror_option
+@click.option(
+    "--update", "update", multiple=True, metavar="PKG",
+    help="Move PKG to the newest version the specs allow, keeping every other package locked (repeatable).",
+)  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Solve and show what would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def lock(
+    *,
     manifest: Path | None,
     targets: tuple[str, ...],
     force: bool,
     mirrors: tuple[str, ...],
+    update: tuple[str, ...],
+    dry_run: bool,
     as_json: bool,
 ) -> None:
     """Solve targets into locks/: <target>.yml, <target>-explicit.txt and <group>-lock.yml.
@@ -37,7 +45,7 @@ def lock(
 
         request = LockRequest(
             manifest=resolve_manifest(manifest), targets=targets, force=force,
-            mirrors=configured_mirrors(mirrors), cache_dir=cache_root(),
+            mirrors=configured_mirrors(mirrors), cache_dir=cache_root(), update=update, dry_run=dry_run,
         )  # fmt: skip
         return do_lock(request, progress=_say)
 
@@ -52,8 +60,16 @@ def lock(
             "fresh": list(result.fresh),
             "pending": list(result.pending),
             "files": [str(p) for p in result.files],
+            "changes": [d.as_json() for d in result.changes],
         }, indent=2))  # fmt: skip
         return
+    if update or dry_run:
+        from envtool.locking.diff import render_text
+
+        click.echo(render_text(result.changes) if result.changes else "no target re-solved\n", nl=False)
+        if dry_run:
+            err.print("dry run: no file written", highlight=False)
+            return
     for name in result.fresh:
         _say(f"{name}: up to date")
     for name in result.pending:

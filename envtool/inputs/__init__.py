@@ -3,6 +3,6 @@
 Owns the ``environment.yml`` specs (:mod:`.spec`), the targets manifest
 ``environments/targets.yml`` (:mod:`.targets`), the per-input fingerprints that
 make a lock stale (:mod:`.fingerprint`) and mirrors/configuration
-(:mod:`.mirrors`). Imports only the bottom floor (``envtool.errors``,
+(:mod:`.mirrors`); :mod:`.edit` edits spec files in place (round-trip). Imports only the bottom floor (``envtool.errors``,
 ``envtool.model``, ``envtool.yamlio``, ``envtool.tomlio``, ...).
 """

@@ -6,6 +6,9 @@ platform and Python; :mod:`.pypi_names` maps conda names to PyPI names;
 :mod:`.freshness` decides whether a target's locks are stale (raw-byte
 digests first, parsed fingerprints only when bytes changed); :mod:`.lock`
 orchestrates ``envtool lock`` and ``envtool check`` (atomic writes of every
-file of a group). Imports :mod:`envtool.lockfiles`,
+file of a group); :mod:`.update` keeps locked versions as the solvers'
+preferences (``lock --update``), :mod:`.edit` re-locks after
+``add``/``remove``, :mod:`.diff` tells what changed between locks and
+:mod:`.why` how a package got into one. Imports :mod:`envtool.lockfiles`,
 :mod:`envtool.inputs` and the bottom floor.
 """

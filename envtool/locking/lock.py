@@ -19,6 +19,7 @@ from envtool.inputs.spec import EnvSpec, compose, load
 from envtool.inputs.targets import Manifest, Target, load_manifest
 from envtool.locking import freshness
 from envtool.locking.freshness import TargetStatus
+from envtool.locking.diff import TargetDiff, diff_target
 from envtool.model import PipPackage, TargetLock
 
 Progress = Callable[[str], None]
@@ -34,6 +35,9 @@ class LockRequest:
     mirrors: MirrorMap = field(default_factory=MirrorMap)
     cache_dir: Path | None = None
     lock_dir: Path | None = None
+    update: tuple[str, ...] = ()  # re-solve keeping every other package at its locked version
+    keep_locked: bool = False  # re-solve stale targets keeping their locked versions where the specs allow
+    dry_run: bool = False  # solve and report the changes, write nothing
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class LockResult:
     files: tuple[Path, ...]
     seconds: dict[str, float]
     pending: tuple[str, ...] = ()
+    changes: tuple[TargetDiff, ...] = ()  # per solved target, against its previous lock
 
 
 def lock_paths(lock_dir: Path, target: Target) -> dict[str, Path]:
@@ -109,6 +114,7 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
                 say(f"{target.name}: {'; '.join(st.reasons)}")
         else:
             fresh.append(target.name)
+    previous = _previous(manifest, lock_dir, selected, request, to_solve=to_solve, fresh=fresh)
     if not to_solve:
         return LockResult((), tuple(fresh), (), {}, pending)
     specs = _load_specs(to_solve)
@@ -124,10 +130,34 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
             specs.setdefault(target.name, [load(p) for p in target.specs])
     import asyncio
 
-    solved, seconds = asyncio.run(_solve_all(manifest, to_solve, specs, request, say))
+    solved, seconds = asyncio.run(_solve_all(manifest, to_solve, specs, request, say, previous=previous))
+    changes = tuple(diff_target(previous.get(lk.target), lk) for lk in solved) if request.dry_run or previous else ()
+    if request.dry_run:
+        return LockResult(tuple(solved), tuple(fresh), (), seconds, pending, changes)
     files = _render_all(manifest, lock_dir, solved, kept)
     replace_all(files)
-    return LockResult(tuple(solved), tuple(fresh), tuple(files), seconds, pending)
+    return LockResult(tuple(solved), tuple(fresh), tuple(files), seconds, pending, changes)
+
+
+def _previous(
+    manifest: Manifest, lock_dir: Path, selected: list[Target], request: LockRequest,
+    *, to_solve: list[Target], fresh: list[str],
+) -> dict[str, TargetLock]:  # fmt: skip
+    """The current locks, when asked to keep or report against them; ``--update`` adds the targets holding a name."""
+    if not (request.update or request.keep_locked or request.dry_run):
+        return {}
+    from envtool.locking.update import check_update_names, holds, previous_locks
+
+    previous = previous_locks(manifest, lock_dir, selected)
+    if request.update:
+        check_update_names(request.update, previous, str(request.manifest))
+        for target in selected:
+            lock = previous.get(target.name)
+            if target not in to_solve and lock is not None and holds(lock, request.update):
+                to_solve.append(target)
+                fresh.remove(target.name)
+        to_solve.sort(key=selected.index)
+    return previous
 
 
 async def _solve_all(
@@ -136,6 +166,8 @@ async def _solve_all(
     specs: dict[str, list[EnvSpec]],
     request: LockRequest,
     say: Progress,
+    *,
+    previous: dict[str, TargetLock],
 ) -> tuple[list[TargetLock], dict[str, float]]:
     from envtool.locking.solve import make_gateway
 
@@ -144,7 +176,10 @@ async def _solve_all(
 
     async def one(target: Target) -> TargetLock:
         start = time.perf_counter()
-        result = await solve_target(manifest, target, specs[target.name], request.mirrors, gateway)
+        keep = previous.get(target.name) if request.update or request.keep_locked else None
+        result = await solve_target(
+            manifest, target, specs[target.name], request.mirrors, gateway, previous=keep, update=request.update
+        )
         seconds[target.name] = time.perf_counter() - start
         say(
             f"{target.name}: locked {len(result.conda)} conda + {len(result.pip)} pip packages ({seconds[target.name]:.2f}s)"
@@ -163,15 +198,22 @@ async def _solve_all(
 
 
 async def solve_target(
-    manifest: Manifest, target: Target, specs: list[EnvSpec], mirrors: MirrorMap, gateway: object
-) -> TargetLock:
-    """Solve one target: the conda half with rattler, then the pip half with uv."""
+    manifest: Manifest, target: Target, specs: list[EnvSpec], mirrors: MirrorMap, gateway: object,
+    *, previous: TargetLock | None = None, update: Sequence[str] = (),
+) -> TargetLock:  # fmt: skip
+    """Solve one target: the conda half with rattler, then the pip half with uv.
+
+    With a ``previous`` lock, its packages (but those named in ``update``) stay where the specs allow.
+    """
+    from envtool.locking.update import kept
+
+    keep_conda, keep_pip = kept(previous, update)
     from envtool.errors import SpecError
     from envtool.locking.pypi import PipRequest, conda_python_packages, resolve_pip
     from envtool.locking.solve import SolveRequest, python_version, solve_conda
 
     spec = compose(specs)
-    request = SolveRequest(target, spec, manifest.channel_priority, mirrors, manifest.path.parent)
+    request = SolveRequest(target, spec, manifest.channel_priority, mirrors, manifest.path.parent, keep_conda)
     conda = await solve_conda(request, gateway)  # type: ignore[arg-type]
     pip: tuple[PipPackage, ...] = ()
     if spec.pip:
@@ -189,6 +231,7 @@ async def solve_target(
             conda_python_packages(conda),
             manifest.pypi,
             manifest.path.parent,
+            keep_pip,
         )
         pip = await resolve_pip(pip_request)
     fp = fingerprint(manifest, target, specs)

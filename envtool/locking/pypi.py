@@ -44,6 +44,7 @@ class PipRequest:
     conda_provided: Mapping[str, str]  # PyPI name -> version installed by the conda half
     settings: PypiSettings
     base: Path  # relative find-links are resolved against this folder
+    preferences: tuple[PipPackage, ...] = ()  # previous pins uv keeps where it can (lock --update)
 
 
 def uv_platform(target: Target) -> str:
@@ -173,6 +174,10 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
             "".join(f"{n}=={v}\n" for n, v in sorted(request.conda_provided.items())), encoding="utf-8"
         )
         output = folder / "pylock.toml"
+        if request.preferences:  # uv prefers the versions of an existing output file
+            from envtool.locking.update import preferences_pylock
+
+            output.write_text(preferences_pylock(request.preferences), encoding="utf-8")
         env = dict(os.environ)
         if request.target.platform.startswith("osx"):
             env["MACOSX_DEPLOYMENT_TARGET"] = "{}.{}".format(*_osx(request.target))

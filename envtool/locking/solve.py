@@ -32,6 +32,7 @@ class SolveRequest:
     channel_priority: str
     mirrors: MirrorMap
     base: Path  # relative channel paths are resolved against this folder
+    locked: tuple[CondaPackage, ...] = ()  # previous pins to keep where the specs allow (lock --update)
 
     @property
     def channels(self) -> list[str]:
@@ -89,12 +90,17 @@ async def solve_conda(request: SolveRequest, gateway: rattler.Gateway) -> tuple[
     priority = (
         rattler.ChannelPriority.Strict if request.channel_priority == "strict" else rattler.ChannelPriority.Disabled
     )
+    platforms = [request.target.platform, "noarch"]
     try:
+        from envtool.locking.update import locked_records
+
+        locked = await locked_records(gateway, sources, platforms, request.locked, request.mirrors)
         records = await rattler.solve(
             sources,
             specs,
             gateway=gateway,
-            platforms=cast(Any, [request.target.platform, "noarch"]),
+            platforms=cast(Any, platforms),
+            locked_packages=locked,
             virtual_packages=virtual,
             channel_priority=priority,
         )
