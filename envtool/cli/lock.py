@@ -68,7 +68,7 @@ def lock(
 
         click.echo(render_text(result.changes) if result.changes else "no target re-solved\n", nl=False)
         if dry_run:
-            err.print("dry run: no file written", highlight=False)
+            _say("dry run: no file written")
             return
     for name in result.fresh:
         _say(f"{name}: up to date")

@@ -18,8 +18,8 @@ from envtool.inputs.mirrors import MirrorMap
 from envtool.inputs.spec import EnvSpec, compose, load
 from envtool.inputs.targets import Manifest, Target, load_manifest
 from envtool.locking import freshness
-from envtool.locking.freshness import TargetStatus
 from envtool.locking.diff import TargetDiff, diff_target
+from envtool.locking.freshness import TargetStatus
 from envtool.model import PipPackage, TargetLock
 
 Progress = Callable[[str], None]
