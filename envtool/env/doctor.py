@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -129,11 +129,11 @@ def check_host(
         ]
     checks = [HostCheck("platform", "ok", f"{lock.platform}, as the lock")]
     needs = lock_needs(lock, declared)
-    checks.append(_versioned(needs, "__cuda", host.cuda, host.sources.get("cuda"), "NVIDIA driver (CUDA)"))
+    checks.append(_versioned(needs, "__cuda", host.cuda, host.sources, "NVIDIA driver (CUDA)"))
     if lock.platform.startswith("linux"):
-        checks.append(_versioned(needs, "__glibc", host.glibc, host.sources.get("glibc"), "glibc"))
+        checks.append(_versioned(needs, "__glibc", host.glibc, host.sources, "glibc"))
     if lock.platform.startswith("osx"):
-        checks.append(_versioned(needs, "__osx", host.osx, host.sources.get("osx"), "macOS"))
+        checks.append(_versioned(needs, "__osx", host.osx, host.sources, "macOS"))
     checks.append(_avx_check(lock, host))
     checks.append(_disk_check(lock, destination))
     return checks
@@ -148,7 +148,7 @@ _FIXES = {
 }
 
 
-def _versioned(needs: list[Need], name: str, have: str | None, source: str | None, label: str) -> HostCheck:
+def _versioned(needs: list[Need], name: str, have: str | None, sources: Mapping[str, str], label: str) -> HostCheck:
     relevant = [n for n in needs if n.name == name]
     short = name.strip("_")
     if not relevant:
@@ -157,10 +157,11 @@ def _versioned(needs: list[Need], name: str, have: str | None, source: str | Non
     bound = re.match(r">=\s*([\w.]+)", strictest.spec)
     want = f" {bound.group(1)} or newer" if bound else ""
     if have is None:
-        return HostCheck(
-            short, "problem", f"no {label} found on this machine; {strictest.why}", _FIXES[name].format(want=want)
-        )
+        failure = sources.get(f"{short}-failure")
+        found = f"no {label} found on this machine" + (f" ({failure})" if failure else "")
+        return HostCheck(short, "problem", f"{found}; {strictest.why}", _FIXES[name].format(want=want))
     failed = [n for n in relevant if not _matches(n.spec, have)]
+    source = sources.get(short)
     seen = f"{label} {have}" + (f" (from {source})" if source else "")
     if failed:
         return HostCheck(short, "problem", f"{seen}, but {failed[0].why}", _FIXES[name].format(want=want))

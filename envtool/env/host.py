@@ -79,11 +79,15 @@ def _cuda_from_smi(sources: dict[str, str]) -> str | None:
         return None
     try:
         proc = subprocess.run([smi], capture_output=True, text=True, timeout=20, check=False)
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError) as exc:
+        sources["cuda-failure"] = f"nvidia-smi did not run ({exc})"
         return None
     version = cuda_version_from_smi(proc.stdout) if proc.returncode == 0 else None
     if version:
         sources["cuda"] = "nvidia-smi"
+    else:  # e.g. "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver"
+        said = (proc.stdout.strip() or proc.stderr.strip() or f"exit {proc.returncode}").splitlines()[0]
+        sources["cuda-failure"] = f"nvidia-smi: {said[:160]}"
     return version
 
 

@@ -118,3 +118,17 @@ def test_create_refuses_what_the_host_cannot_run(project: Path, tmp_path: Path) 
     forced = envtool("create", "gpu", "-p", str(prefix), "--skip-host-check", cwd=project, env=env)
     assert forced.returncode == 0, forced.stderr
     assert (prefix / "conda-meta").is_dir()
+
+
+@pytest.mark.skipif(_libcuda_loads(), reason="this machine has an NVIDIA driver")
+def test_a_failing_nvidia_smi_is_quoted(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = fake_host_tools(tmp_path / "bin", cuda=None, glibc="2.36")
+    smi = tmp_path / "bin" / "nvidia-smi"
+    smi.write_text(
+        '#!/bin/sh\necho "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver."\nexit 9\n'
+    )
+    smi.chmod(0o755)
+    cuda = _in_process(project, "gpu", env["PATH"], monkeypatch)["cuda"]
+    assert cuda.detail.startswith(
+        "no NVIDIA driver (CUDA) found on this machine (nvidia-smi: NVIDIA-SMI has failed because it couldn't"
+    )
