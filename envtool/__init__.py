@@ -10,7 +10,8 @@ The package is laid out as the pipeline it runs; imports only go down this list
 * :mod:`envtool.lockfiles`: the lock formats (header, conda-lock v1, ``conda env create`` file, ``@EXPLICIT``).
 * :mod:`envtool.inputs`: specs (``environment.yml``), the targets manifest, fingerprints, mirrors.
 * bottom floor, importable by all: :mod:`envtool.errors`, :mod:`envtool.model`, :mod:`envtool.atomic`,
-  :mod:`envtool.caches`, :mod:`envtool.urls`, :mod:`envtool.yamlio`, :mod:`envtool.tomlio`.
+  :mod:`envtool.caches`, :mod:`envtool.urls`, :mod:`envtool.yamlio`, :mod:`envtool.tomlio`,
+  :mod:`envtool.interrupts` (signals), :mod:`envtool.mutex` (one process at a time).
 """
 
 __version__ = "0.1.0"  # pyproject.toml's version; tests/test_layout.py keeps them equal

@@ -10,13 +10,23 @@ check. Anything else (options, a changed input, an error) goes to
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Sequence
+from envtool import interrupts
+
+interrupts.hold()  # a signal during start-up is held, then ends the command with its code (128 + N)
+
+import os  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 
 
 def main() -> None:
     """Console-script entry point."""
+    try:
+        interrupts.install()
+    except KeyboardInterrupt as exc:
+        sys.stderr.write("interrupted\n")
+        sys.stderr.flush()
+        os._exit(interrupts.exit_code(exc))
     code = _unchanged_check(sys.argv[1:])
     if code is None:
         from envtool.cli import main as full
@@ -50,9 +60,9 @@ def _unchanged_check(args: Sequence[str]) -> int | None:
             targets.append(value)
     try:
         return _check(manifest, targets)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         sys.stderr.write("interrupted\n")
-        return 130
+        return interrupts.exit_code(exc)
     except Exception:  # the full command line reports it, with its exit code
         return None
 

@@ -2,7 +2,8 @@
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> replace_all({d / "a.txt": "one\\n", d / "b.txt": "two\\n"})
+>>> [p.name for p in replace_all({d / "a.txt": "one\\n", d / "b.txt": "two\\n"})]
+['a.txt', 'b.txt']
 >>> (d / "a.txt").read_text()
 'one\\n'
 """
@@ -17,6 +18,8 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import FrameType
+
+from envtool.interrupts import SIGNALS
 
 
 def _write_temp(path: Path, text: str) -> Path:
@@ -39,13 +42,14 @@ def _write_temp(path: Path, text: str) -> Path:
 
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[list[int]]:
-    """Hold SIGINT/SIGTERM back while a short critical section runs, then deliver them.
+    """Hold SIGINT/SIGTERM/SIGHUP back while a short critical section runs, then deliver them.
 
     Yields the list of signals held so far; clearing it drops them (when it
     is too late to stop, say). Held signals are re-raised once the previous
     handlers are back, so each arrives as it would have: Ctrl-C as
-    ``KeyboardInterrupt``, SIGTERM through whatever handler was installed
-    (``envtool create`` turns it into ``KeyboardInterrupt`` as well).
+    ``KeyboardInterrupt``, SIGTERM and SIGHUP through whatever handler was
+    installed (the CLI's, :mod:`envtool.interrupts`, turns them into
+    ``KeyboardInterrupt`` as well).
 
     The Python-level handlers are swapped rather than the signal masked: a
     mask applies to the calling thread only, so once rattler's worker threads
@@ -68,7 +72,7 @@ def signals_deferred() -> Iterator[list[int]]:
     def hold(signum: int, frame: FrameType | None) -> None:
         held.append(signum)
 
-    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, hold) for sig in SIGNALS}
     try:
         yield held
     finally:
@@ -78,23 +82,42 @@ def signals_deferred() -> Iterator[list[int]]:
             signal.raise_signal(held[0])
 
 
-def replace_all(files: Mapping[Path, str]) -> None:
+def replace_all(files: Mapping[Path, str]) -> list[Path]:
     """Write every file to a temporary sibling, then rename them all into place.
 
     Nothing is replaced until every temporary file is written; the renames run
-    with SIGINT/SIGTERM held back, so an interrupt leaves all old files or all
-    new ones. Unchanged files are not touched.
+    with SIGINT/SIGTERM/SIGHUP held back, so an interrupt leaves all old files
+    or all new ones. Unchanged files are not touched; the changed ones are
+    returned. A file that cannot be read or written (read-only, full disk, a
+    file where a folder should be) is a :class:`~envtool.errors.FileAccessError`
+    naming it, with every old file left as it was.
     """
     pending: dict[Path, Path] = {}
+    current: Path | None = None
     try:
         for path, text in files.items():
-            if path.is_file() and path.read_text(encoding="utf-8") == text:
+            current = path
+            if path.is_file() and _read_or_none(path) == text:
                 continue
             pending[path] = _write_temp(path, text)
         with signals_deferred():
             for path, temp in pending.items():
+                current = path
                 temp.replace(path)
+            changed = list(pending)
             pending.clear()
+    except OSError as exc:
+        from envtool.errors import file_error
+
+        raise file_error(exc, current) from None
     finally:
         for temp in pending.values():
             temp.unlink(missing_ok=True)
+    return changed
+
+
+def _read_or_none(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

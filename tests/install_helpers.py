@@ -295,6 +295,57 @@ class StallingServer:
         self._server.server_close()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (interrupted, say) is what these tests are about."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class GatedServer:
+    """Serve a folder on 127.0.0.1; a request whose path ends in ``gate`` waits, unanswered, until :meth:`open`.
+
+    ``arrived`` is set once such a request has come in. Unlike :class:`StallingServer`,
+    nothing at all is sent before the gate opens, and then the whole file is.
+    """
+
+    def __init__(self, directory: Path, gate: str) -> None:
+        self.arrived = threading.Event()
+        self._open = threading.Event()
+        outer = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=str(directory), **kwargs)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+            def do_GET(self) -> None:
+                if self.path.endswith(gate):
+                    outer.arrived.set()
+                    outer._open.wait(60)
+                super().do_GET()
+
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def open(self) -> None:
+        """Let the waiting request (and every later one) through."""
+        self._open.set()
+
+    def __enter__(self) -> GatedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._open.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
 def read_only_mount_prefix(folder: Path) -> list[str] | None:
     """A command prefix running its command with ``folder`` mounted read-only (None if impossible).
 

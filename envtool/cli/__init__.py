@@ -8,15 +8,21 @@ Library code never prints or exits; :func:`run` is the one place that turns an
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from envtool import interrupts
 
-import click
+# Before anything slow is imported: a signal during start-up is held, and main() exits with
+# its code, instead of a KeyboardInterrupt traceback from the middle of an import.
+interrupts.hold()
 
-from envtool.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EnvtoolError
+import contextlib  # noqa: E402
+import importlib  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any, NoReturn, TypeVar  # noqa: E402
+
+import click  # noqa: E402
+
+from envtool.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EnvtoolError, file_error  # noqa: E402
 
 # command name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -64,8 +70,11 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, verbose: bool) -> None:
     """envtool: reproducible conda + PyPI environments, locked per target platform.
 
-    Exit codes: 0 ok, 1 check failed (stale lock, drifted environment,
-    regression), 2 bad input, 130 interrupted.
+    Exit codes: 0 ok; 1 check failed (stale lock, drifted environment,
+    regression); 2 bad input (including files envtool cannot read or write);
+    70 internal error (a bug: please report it with the output of -v);
+    130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (nothing changed).
+    -v shows tracebacks and keeps the exit code.
     """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
@@ -85,31 +94,50 @@ def run(action: Callable[[], T]) -> T:
     """Run a library call for a command, turning envtool errors into exit codes.
 
     Every command body goes through here: an :class:`EnvtoolError` becomes one
-    line on stderr and its exit code (traceback only with ``--verbose``);
-    Ctrl-C becomes exit 130.
+    line on stderr and its exit code; an operating-system or decoding error on
+    a file is bad input (exit 2, naming the path); a signal gives ``128 +
+    signal``; anything else is a bug (exit 70). ``--verbose`` adds the
+    traceback and keeps the exit code. Credentials in URLs are masked.
     """
     try:
         return action()
     except EnvtoolError as err:
-        if is_verbose():
-            raise
-        click.echo(f"error: {err}", err=True)
-        sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _fail(err.exit_code, f"error: {err}")
+    except KeyboardInterrupt as exc:
+        _fail(interrupts.exit_code(exc), "interrupted")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(EXIT_BAD_INPUT, f"error: {file_error(exc)}")
     except Exception as exc:
-        if is_verbose():
-            raise
-        click.echo(
+        _fail(
+            EXIT_INTERNAL,
             f"error: internal error: {type(exc).__name__}: {exc}; run 'envtool -v ...' for the traceback and report it",
-            err=True,
         )
-        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    from envtool.urls import redact_text
+
+    if is_verbose():
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+    click.echo(redact_text(message), err=True)
+    sys.exit(code)
+
+
+def warn(message: str) -> None:
+    """One ``warning:`` line on stderr (credentials masked)."""
+    from envtool.urls import redact_text
+
+    click.echo(f"warning: {redact_text(message)}", err=True)
 
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point.
+
+    Signals are handled from here on (:mod:`envtool.interrupts`); one that
+    arrived during start-up ends the command at once with its exit code.
+    Click's own handling of Ctrl-C ("Aborted!", exit 1) is bypassed.
 
     The process ends with ``os._exit`` once output is flushed: rattler's worker
     threads can crash the interpreter during its shutdown (seen in a few percent
@@ -119,17 +147,45 @@ def main(argv: list[str] | None = None) -> Any:
     import os
 
     try:
-        cli.main(args=argv, prog_name="envtool", standalone_mode=True)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except KeyboardInterrupt:  # pragma: no cover - run() handles most of these
+        interrupts.install()
+        code = _invoke(argv)
+    except KeyboardInterrupt as exc:
         click.echo("interrupted", err=True)
-        code = EXIT_INTERRUPTED
+        code = interrupts.exit_code(exc)
+    except Exception as exc:  # outside run(): a bug in parsing or in a command's own code
+        if {"-v", "--verbose"} & set(sys.argv[1:] if argv is None else argv):
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+        click.echo(
+            f"error: internal error: {type(exc).__name__}: {exc}; run 'envtool -v ...' for the traceback and report it",
+            err=True,
+        )
+        code = EXIT_INTERNAL
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code)
 
 
-__all__ = ["EXIT_BAD_INPUT", "cli", "main", "run"]
+def _invoke(argv: list[str] | None) -> int:
+    try:
+        cli.main(args=argv, prog_name="envtool", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except click.exceptions.Abort as exc:  # click turns KeyboardInterrupt into Abort
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise exc.__context__ from None
+        click.echo("aborted", err=True)
+        return EXIT_BAD_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return 0
+
+
+interrupts.release()
+
+__all__ = ["EXIT_BAD_INPUT", "cli", "main", "run", "warn"]

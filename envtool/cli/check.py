@@ -38,7 +38,8 @@ def check(manifest: Path | None, targets: tuple[str, ...], as_json: bool) -> Non
                 [
                     {
                         "target": s.target,
-                        "fresh": s.fresh,
+                        "status": "pending" if s.pending else ("fresh" if s.fresh else "stale"),
+                        "fresh": s.fresh and not s.pending,
                         "reasons": list(s.reasons),
                         "pending": s.pending,
                     }

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from envtool.cli import run
+from envtool.cli import run, warn
 from envtool.cli.common import mirror_option
 
 if TYPE_CHECKING:
@@ -66,24 +63,25 @@ def create(
     The destination changes only on success; an existing environment is
     replaced only with --force. Packages are cached in $ENVTOOL_CACHE_DIR/pkgs
     (default: rattler's cache). Exit codes: 0 created, 2 bad input or failed
-    install (nothing changed), 130 interrupted (nothing changed).
+    install (nothing changed), 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP
+    (nothing changed).
     """
     if prefix is not None and name is not None:
         raise click.UsageError("give -p/--prefix or -n/--name, not both")
-    with _sigterm_as_interrupt():
-        request = run(
-            lambda: _request(
-                lock_arg=lock,
-                prefix=prefix,
-                name=name,
-                force=force,
-                offline=offline,
-                mirrors=mirrors,
-            )
+    request = run(
+        lambda: _request(
+            lock_arg=lock,
+            prefix=prefix,
+            name=name,
+            force=force,
+            offline=offline,
+            mirrors=mirrors,
         )
-        if not skip_host_check:
-            run(lambda: _check_host(request))
-        result = run(lambda: _create(request))
+    )
+    _warn_unused_mirrors(mirrors, request)
+    if not skip_host_check:
+        run(lambda: _check_host(request))
+    result = run(lambda: _create(request))
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2))
     else:
@@ -105,18 +103,22 @@ def _request(
     offline: bool,
     mirrors: tuple[str, ...],
 ) -> CreateRequest:
+    from envtool.env.agreement import agreed_lock
     from envtool.env.create import CreateRequest
     from envtool.env.locate import default_prefix, host_platform, lock_path_for, project_root, select_lock
     from envtool.inputs.mirrors import configured_mirrors
-    from envtool.lockfiles.read import read_lock
+    from envtool.lockfiles.read import is_env_file, read_lock
 
     cwd = Path.cwd()
     mirror_map = configured_mirrors(mirrors)
     path = lock_path_for(lock_arg, cwd)
     is_target = not Path(lock_arg).is_file()
-    lock = select_lock(read_lock(path), str(path), host_platform(), lock_arg if is_target else None)
+    locks = [agreed_lock(path)] if is_target or is_env_file(path) else read_lock(path)
+    lock = select_lock(locks, str(path), host_platform(), lock_arg if is_target else None)
     if prefix is None:
-        prefix = default_prefix(name or (lock_arg if is_target else lock.name or lock.target), project_root(cwd))
+        prefix = default_prefix(
+            name if name is not None else (lock_arg if is_target else lock.name or lock.target), project_root(cwd)
+        )
     return CreateRequest(lock=lock, prefix=prefix, force=force, offline=offline, mirrors=mirror_map, lock_path=path)
 
 
@@ -130,13 +132,24 @@ def _check_host(request: CreateRequest) -> None:
     refuse_problems(checks, str(request.lock_path or lock.target))
 
 
+def _warn_unused_mirrors(entries: tuple[str, ...], request: CreateRequest) -> None:
+    from envtool.inputs.mirrors import MirrorMap
+    from envtool.urls import redact, strip_credentials
+
+    urls = [p.url for p in request.lock.conda] + [p.url for p in request.lock.pip]
+    for channel in MirrorMap.parse(entries, origin="--mirror").mirrors:
+        plain = strip_credentials(channel)
+        if not any(url == plain or url.startswith(plain + "/") for url in urls):
+            warn(f"--mirror for {redact(channel)} is not used: the lock has no package from there")
+
+
 def _create(request: CreateRequest) -> CreateResult:
     from dataclasses import replace
 
     from envtool.env.create import create_environment
 
     with _progress() as progress:
-        return create_environment(replace(request, progress=progress))
+        return create_environment(replace(request, progress=progress, say=lambda msg: click.echo(msg, err=True)))
 
 
 @contextlib.contextmanager
@@ -191,20 +204,3 @@ class _PlainProgress:
 
     def end(self, phase: str) -> None:
         """The summary line follows."""
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends the command like Ctrl-C: clean up, exit 130."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from envtool.cli import run
+from envtool.cli import run, warn
 from envtool.cli.common import manifest_option, mirror_option, resolve_manifest
 
 
@@ -53,6 +53,11 @@ def lock(
     from envtool.locking.lock import LockResult
 
     assert isinstance(result, LockResult)
+    from envtool.inputs.mirrors import MirrorMap
+    from envtool.urls import redact
+
+    for channel in MirrorMap.parse(mirrors, origin="--mirror").unused(result.channels):
+        warn(f"--mirror for {redact(channel)} is not used: no selected target has that channel")
     if as_json:
         click.echo(json.dumps({
             "solved": [{"target": lk.target, "platform": lk.platform, "conda": len(lk.conda), "pip": len(lk.pip),
@@ -81,5 +86,7 @@ def lock(
 
 
 def _say(message: str) -> None:
-    """Progress and results on stderr (plain text: rich's import alone was a tenth of a lock)."""
-    click.echo(message, err=True)
+    """Progress and results on stderr (plain text: rich's import alone was a tenth of a lock), credentials masked."""
+    from envtool.urls import redact_text
+
+    click.echo(redact_text(message), err=True)

@@ -23,9 +23,13 @@ if TYPE_CHECKING:
     help="The lock file to compare with.",
 )
 @click.option("--target", help="Compare with this target's lock (locks/<target>.yml).")
+@click.option(
+    "--fast", is_flag=True, help="Compare package names, versions and builds only; do not hash installed files."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-def verify(prefix: Path, lock_file: Path | None, target: str | None, as_json: bool) -> None:
-    """Compare an installed environment with its lock: missing, extra and changed packages.
+def verify(prefix: Path, lock_file: Path | None, target: str | None, fast: bool, as_json: bool) -> None:
+    """Compare an installed environment with its lock: missing, extra and changed packages,
+    and every installed file against the hash its installer recorded (conda-meta, wheel RECORD).
 
     Without --lock or --target, the lock the environment was created from is
     used. Exit codes: 0 identical, 1 different, 2 bad input.
@@ -37,7 +41,7 @@ def verify(prefix: Path, lock_file: Path | None, target: str | None, as_json: bo
 
     def compare() -> VerifyReport:
         path, lock = lock_for(prefix, lock_file, target, Path.cwd())
-        return verify_environment(prefix, lock, path)
+        return verify_environment(prefix, lock, path, fast=fast)
 
     report = run(compare)
     if as_json:
@@ -48,16 +52,15 @@ def verify(prefix: Path, lock_file: Path | None, target: str | None, as_json: bo
 
 
 def _print_table(report: VerifyReport) -> None:
+    if report.ok:  # plain: rich's import alone would cost more than a small environment's check
+        click.echo(
+            f"{report.prefix}: matches its lock ({report.conda_checked} conda, {report.pip_checked} pip packages)"
+        )
+        return
     from rich.console import Console
     from rich.table import Table
 
     console = Console(soft_wrap=True)
-    if report.ok:
-        console.print(
-            f"{report.prefix}: matches its lock ({report.conda_checked} conda, {report.pip_checked} pip packages)",
-            highlight=False,
-        )
-        return
     table = Table(title=f"{report.prefix}: {report.summary()}")
     for column in ("", "manager", "package", "locked", "installed", "detail"):
         table.add_column(column)
@@ -65,6 +68,7 @@ def _print_table(report: VerifyReport) -> None:
         "missing": "[red]missing[/]",
         "extra": "[yellow]extra[/]",
         "changed": "[magenta]changed[/]",
+        "files": "[red]files[/]",
     }
     for diff in report.differences:
         table.add_row(marks[diff.kind], diff.manager, diff.name, diff.locked, diff.installed, diff.detail)

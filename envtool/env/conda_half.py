@@ -11,8 +11,9 @@ Packages come from the lock's canonical URLs, or from a mirror
 (:func:`envtool.caches.package_cache_dir`). Every package is checked against
 the lock's sha256 (or md5 when the lock has no sha256) as rattler downloads
 it; ``file://`` packages, which rattler reads without checking, are hashed
-here first. A cached package is trusted: rattler keys its cache by sha256 when
-the lock has one, else by name-version-build.
+here first. A cached package is linked only when its archive is known to have
+the lock's hash (:mod:`envtool.env.package_cache`); otherwise it is evicted
+and fetched again, and checked as it downloads.
 
 :func:`plan_conda` does every check that needs no destination (hashes in the
 lock, the cache, local files, ``--offline``); :func:`install_conda` then links
@@ -34,11 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envtool.atomic import signals_deferred
+from envtool.env.package_cache import evict_untrusted, partial_entries, remember, remove_partial
 from envtool.env.rattler_calls import progress_reporter, run
 from envtool.errors import EnvtoolError, HashMismatchError, InstallError, LockFormatError
 from envtool.inputs.mirrors import MirrorMap
 from envtool.model import CondaPackage, TargetLock, package_stem
-from envtool.urls import local_path
+from envtool.urls import has_credentials, local_path, strip_credentials
 
 if TYPE_CHECKING:
     import rattler
@@ -87,6 +90,11 @@ def install_conda(plan: CondaPlan, *, staging: Path, final: Path, progress: Inst
     mirrored = {r.file_name for r, pkg in zip(records, lock.conda, strict=True) if r.url != pkg.url}
     fresh = {r.file_name for r, ok in zip(records, plan.cached, strict=True) if not ok}
     _finish_conda_meta(staging, lock, mirrored | fresh)
+    (staging / "CACHEDIR.TAG").unlink(missing_ok=True)  # rattler tags the prefix; backup tools would skip it
+    new = [
+        (pkg, r.url.startswith("file:")) for pkg, r, ok in zip(lock.conda, records, plan.cached, strict=True) if not ok
+    ]
+    remember([pkg for pkg, _ in new], [local for _, local in new], plan.pkgs_dir)
 
 
 def build_number(build: str) -> int:
@@ -99,8 +107,10 @@ def conda_records(lock: TargetLock, mirrors: MirrorMap) -> list[rattler.RepoData
     """Rattler records for the lock's conda packages.
 
     A record keeps its canonical URL (what ``conda-meta`` should show) unless a
-    ``file://`` mirror serves it; ``http(s)://`` mirrors apply in the download
-    client (:func:`_client`), as rattler cannot read ``file://`` through one.
+    ``file://`` mirror, or one with credentials, serves it; other ``http(s)://``
+    mirrors apply in the download client (:func:`_client`), as rattler cannot
+    read ``file://`` through one. ``conda-meta`` gets canonical URLs back
+    afterwards (:func:`_finish_conda_meta`).
     """
     from rattler import BuildString, PackageRecord, RepoDataRecord
 
@@ -113,18 +123,25 @@ def conda_records(lock: TargetLock, mirrors: MirrorMap) -> list[rattler.RepoData
             md5=md5, sha256=sha256,
         )  # fmt: skip
         mirrored = mirrors.to_mirror(pkg.url)
-        url = mirrored if mirrored.startswith("file:") else pkg.url
+        # the download client sends a URL's user-info as basic auth only when the request is
+        # built, not after the mirror middleware rewrote it: mirrors with credentials go direct
+        url = mirrored if mirrored.startswith("file:") or has_credentials(mirrored) else pkg.url
         records.append(RepoDataRecord(record, pkg.filename, url, pkg.channel))
     return records
 
 
-def _client(mirrors: MirrorMap) -> rattler.Client | None:
-    """A download client sending canonical URLs to their ``http(s)://`` mirrors (None: none)."""
-    remote = {c: [m] for c, m in mirrors.mirrors.items() if not m.startswith("file:")}
-    if not remote:
-        return None
+def _client(mirrors: MirrorMap) -> rattler.Client:
+    """A download client sending canonical URLs to their ``http(s)://`` mirrors, with stored credentials.
+
+    Credentials come from rattler's authentication storage (``RATTLER_AUTH_FILE``,
+    keyring, netrc); a mirror URL's own user-info is sent directly (:func:`conda_records`).
+    """
     from rattler.networking import AuthenticationMiddleware, Client, MirrorMiddleware, RetryMiddleware
 
+    # locks name channels without credentials: key the mirrors the same way
+    remote = {strip_credentials(c): [m] for c, m in mirrors.mirrors.items() if not m.startswith("file:")}
+    if not remote:
+        return Client.default_client()
     return Client([RetryMiddleware(), MirrorMiddleware(remote), AuthenticationMiddleware()])
 
 
@@ -179,7 +196,7 @@ def _check_sources(
     from rattler import PackageCache
 
     index = run(PackageCache(pkgs_dir).index(), settle=False)
-    cached = [index.contains_record(r) for r in records]
+    cached = evict_untrusted(lock.conda, records, [index.contains_record(r) for r in records], pkgs_dir)
     local = [r.url.startswith("file:") for r in records]
     if offline:
         missing = [r.file_name for r, c, f in zip(records, cached, local, strict=True) if not (c or f)]
@@ -241,6 +258,8 @@ def _link_conda(plan: CondaPlan, *, staging: Path, final: Path, progress: Instal
     reporter = progress_reporter(progress, len(records)) if progress is not None and progress.per_package else None
     if progress is not None:
         progress.begin("conda", len(records))
+    fetching = [package_stem(r.file_name) for r, ok in zip(records, plan.cached, strict=True) if not ok]
+    before = partial_entries(plan.pkgs_dir, fetching)
     try:
         run(
             install(
@@ -251,7 +270,12 @@ def _link_conda(plan: CondaPlan, *, staging: Path, final: Path, progress: Instal
             )
         )  # fmt: skip
     except InstallerError as exc:
+        remove_partial(plan.pkgs_dir, fetching, before)
         raise installer_error(str(exc), records, final, plan.mirrors) from None
+    except BaseException:
+        with signals_deferred():
+            remove_partial(plan.pkgs_dir, fetching, before)
+        raise
     finally:
         if reporter is not None:
             reporter.close()

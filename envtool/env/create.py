@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ class CreateRequest:
     cache_dir: Path | None = None
     progress: InstallProgress | None = None
     lock_path: Path | None = None
+    say: Callable[[str], None] | None = None  # notices, such as waiting for another envtool
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,22 @@ def create_environment(request: CreateRequest) -> CreateResult:
     Raises :class:`~envtool.errors.InstallError` (or its subclass
     :class:`~envtool.errors.HashMismatchError`) naming the file or URL, the
     value and the fix; ``KeyboardInterrupt`` passes through after clean-up.
+    One process at a time creates a given prefix; another one waits for it.
     """
-    from envtool.env import activation, conda_half, pip_half, staging
+    from envtool.env import staging
 
     started = time.perf_counter()
     lock = request.lock
     final = Path(os.path.normpath(Path.cwd() / request.prefix))  # symlinks kept as written
     select_lock([lock], lock.target or str(final), host_platform())
+    with staging.claimed(final, request.say or (lambda _msg: None)):
+        return _create_claimed(request, final, started)
+
+
+def _create_claimed(request: CreateRequest, final: Path, started: float) -> CreateResult:
+    from envtool.env import activation, conda_half, pip_half, staging
+
+    lock = request.lock
     staging.check_destination(final, request.force)
     root = cache_root(request.cache_dir)
     conda = conda_half.plan_conda(lock, request.mirrors, package_cache_dir(root), request.offline)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from envtool.errors import HashMismatchError, InstallError
 from envtool.inputs.mirrors import MirrorMap
+from envtool.interrupts import stop
 from envtool.model import PipPackage, normalize
 
 if TYPE_CHECKING:
@@ -97,9 +98,14 @@ def install_wheels(job: PipInstall, progress: InstallProgress | None = None) -> 
         if job.cache_dir is not None:
             command += ["--cache-dir", str(job.cache_dir)]
         env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        raise uv_error(done.stderr, job)
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
+            try:
+                _, stderr = child.communicate()
+            except BaseException:  # interrupted: uv must not outlive us, nor write on
+                stop(child)
+                raise
+    if child.returncode != 0:
+        raise uv_error(stderr, job)
     relocate_scripts(job.staging, job.final, {p.name for p in job.packages})
     if progress is not None:
         for package in job.packages:

@@ -15,7 +15,7 @@ import contextlib
 import secrets
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from envtool.atomic import signals_deferred
@@ -45,6 +45,29 @@ def check_destination(final: Path, force: bool) -> None:
             "an environment already exists here",
             "pass --force to replace it, or choose another -p PREFIX / -n NAME",
         )
+
+
+@contextlib.contextmanager
+def claimed(final: Path, say: Callable[[str], None]) -> Iterator[None]:
+    """Hold ``final`` for this process: one envtool at a time creates a given prefix.
+
+    The lock file is ``.<name>.envtool.lock`` beside the prefix. When the
+    command fails and no environment is there, the lock file goes again (with
+    any parent folders made for it), so a failed command leaves no trace.
+    """
+    from envtool.mutex import exclusive
+
+    made = _make_parents(final.parent)
+    lock_file = final.parent / f".{final.name}.envtool.lock"
+    try:
+        with exclusive(lock_file, f"creating {final}", say):
+            yield
+    except BaseException:
+        if not final.exists():
+            with signals_deferred():
+                lock_file.unlink(missing_ok=True)
+                _remove_made(made)
+        raise
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""Compare an installed environment with its lock: missing, extra and changed packages.
+"""Compare an installed environment with its lock: missing, extra and changed packages, altered files.
 
 The conda half is read from ``PREFIX/conda-meta/*.json`` (name, version,
 build, md5, sha256 of the package file), the pip half from the
@@ -18,14 +18,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any, Literal
 
 from envtool.errors import CheckFailed, ConfigError, InstallError
 from envtool.model import CondaPackage, PipPackage, TargetLock, normalize
 
-Kind = Literal["missing", "extra", "changed"]
+Kind = Literal["missing", "extra", "changed", "files"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,11 @@ class VerifyReport:
     def summary(self) -> str:
         """``2 missing, 1 changed`` (or ``identical``)."""
         counts = {k: sum(1 for d in self.differences if d.kind == k) for k in ("missing", "extra", "changed")}
-        return ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "identical"
+        parts = [f"{n} {k}" for k, n in counts.items() if n]
+        files = sum(1 for d in self.differences if d.kind == "files")
+        if files:
+            parts.append(f"{files} with missing or altered files")
+        return ", ".join(parts) or "identical"
 
     def check(self) -> None:
         """Raise :class:`~envtool.errors.CheckFailed` unless the environment matches its lock."""
@@ -104,21 +107,47 @@ class VerifyReport:
         }  # fmt: skip
 
 
-def verify_environment(prefix: Path, lock: TargetLock, lock_path: Path | None = None) -> VerifyReport:
-    """Compare the environment at ``prefix`` with ``lock``."""
-    meta = prefix / "conda-meta"
-    if not meta.is_dir():
-        raise InstallError(
-            str(prefix),
-            "not an environment (no conda-meta/)",
-            "pass the prefix of an environment made by envtool create, conda or micromamba",
-        )
+def verify_environment(
+    prefix: Path, lock: TargetLock, lock_path: Path | None = None, *, fast: bool = False
+) -> VerifyReport:
+    """Compare the environment at ``prefix`` with ``lock``: packages, then (unless ``fast``) every file."""
+    meta = require_environment(prefix)
     records = _conda_meta(meta)
     conda = {r["name"]: _installed_conda(r) for r in records}
     owned = {f for r in records for f in r.get("files", ())}
     pip = installed_pip(prefix, owned)
     differences = [*compare_conda(lock.conda, conda), *compare_pip(lock.pip, pip)]
+    if not fast:
+        differences += compare_files(prefix, records, {key: p.location for key, p in pip.items()})
     return VerifyReport(prefix, lock.target, lock_path, len(conda), len(pip), tuple(differences))
+
+
+def compare_files(
+    prefix: Path, records: Sequence[Mapping[str, Any]], dist_infos: Mapping[str, str]
+) -> list[Difference]:
+    """One difference per package with missing or altered files (see :mod:`envtool.env.contents`)."""
+    from envtool.env.contents import check_files, conda_expected, pip_expected
+
+    problems = check_files(prefix, [*conda_expected(records), *pip_expected(prefix, dist_infos)])
+    by_package: dict[tuple[str, str], list[str]] = {}
+    for problem in problems:
+        by_package.setdefault((problem.manager, problem.package), []).append(f"{problem.kind} {problem.path}")
+    out = []
+    for (manager, name), lines in sorted(by_package.items()):
+        shown = "; ".join(lines[:5]) + (f"; and {len(lines) - 5} more" if len(lines) > 5 else "")
+        out.append(Difference("files", manager, name, "", "", shown))  # type: ignore[arg-type]
+    return out
+
+
+def require_environment(prefix: Path) -> Path:
+    """``prefix/conda-meta``; refuse a folder that is not an environment (or does not exist)."""
+    meta = prefix / "conda-meta"
+    if not meta.is_dir():
+        what = "does not exist" if not prefix.exists() else "is not an environment (no conda-meta/)"
+        raise InstallError(
+            str(prefix), what, "pass the prefix of an environment made by envtool create, conda or micromamba"
+        )
+    return meta
 
 
 def lock_for(prefix: Path, lock_file: Path | None, target: str | None, cwd: Path) -> tuple[Path, TargetLock]:
@@ -127,6 +156,7 @@ def lock_for(prefix: Path, lock_file: Path | None, target: str | None, cwd: Path
     from envtool.env.locate import host_platform, lock_path_for, select_lock
     from envtool.lockfiles.read import read_lock
 
+    require_environment(prefix)
     marker = read_marker(prefix)
     if lock_file is not None:
         path = lock_file
@@ -166,6 +196,8 @@ def _installed_conda(record: Mapping[str, Any]) -> InstalledConda:
 
 def installed_pip(prefix: Path, conda_files: Iterable[str] = ()) -> dict[str, InstalledPip]:
     """Python distributions in ``prefix`` not owned by a conda package, by normalized name."""
+    from email.parser import HeaderParser
+
     owned = set(conda_files)
     found: dict[str, InstalledPip] = {}
     for site in _site_packages(prefix):

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from envtool.urls import strip_credentials
+
 if TYPE_CHECKING:  # imported when fingerprinting: ``check`` of unchanged inputs never parses a spec
     from envtool.inputs.spec import EnvSpec
     from envtool.inputs.targets import Manifest, Target
@@ -91,9 +93,26 @@ def fingerprint(manifest: Manifest, target: Target, specs: list[EnvSpec] | None 
     specs = specs if specs is not None else [load(p) for p in target.specs]
     inputs: dict[str, str] = {f"target {target.name}": _digest(target.canonical())[:12]}
     for path, spec in zip(target.specs, specs, strict=True):
-        inputs[f"spec {label_of(manifest, path)}"] = _digest(spec.canonical())[:12]
-    inputs["channels"] = _digest(list(compose(specs).channels))[:12]
+        inputs[f"spec {label_of(manifest, path)}"] = _digest(_without_credentials(spec.canonical()))[:12]
+    inputs["channels"] = _digest([strip_credentials(c) for c in compose(specs).channels])[:12]
     inputs["settings"] = _digest(
-        {"format": LOCK_FORMAT, "channel-priority": manifest.channel_priority, "pypi": manifest.pypi.canonical()}
+        {
+            "format": LOCK_FORMAT,
+            "channel-priority": manifest.channel_priority,
+            "pypi": _without_credentials(manifest.pypi.canonical()),
+        }
     )[:12]
     return Fingerprint(inputs)
+
+
+def _without_credentials(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with credentials stripped from its URLs: a new token must not make a lock stale."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            out[key] = strip_credentials(value)
+        elif isinstance(value, list):
+            out[key] = [strip_credentials(v) if isinstance(v, str) else v for v in value]
+        else:
+            out[key] = value
+    return out

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envtool.errors import ConfigError
+from envtool.urls import redact, strip_credentials
 
 CHANNEL_ALIAS = "https://conda.anaconda.org"
 
@@ -66,7 +67,7 @@ class MirrorMap:
             if not sep or not channel.strip() or not mirror.strip():
                 raise ConfigError(
                     origin,
-                    f"invalid mirror {entry!r}",
+                    f"invalid mirror {redact(entry)!r}",
                     "write CHANNEL=MIRROR, e.g. conda-forge=https://mirrors.example.org/conda-forge",
                 )
             mirrors[channel_url(channel)] = _mirror_url(mirror)
@@ -77,18 +78,39 @@ class MirrorMap:
         return MirrorMap({**self.mirrors, **other.mirrors})
 
     def to_mirror(self, url: str) -> str:
-        """Rewrite a canonical URL to its mirror (unchanged when no mirror applies)."""
+        """Rewrite a canonical URL to its mirror (unchanged when no mirror applies).
+
+        Locks keep canonical URLs without credentials, so credentials do not
+        count in the comparison; the mirror's own (if any) are used.
+        """
+        bare = strip_credentials(url)
         for canonical, mirror in self.mirrors.items():
-            if url == canonical or url.startswith(canonical + "/"):
-                return mirror + url[len(canonical) :]
+            plain = strip_credentials(canonical)
+            if bare == plain or bare.startswith(plain + "/"):
+                return mirror + bare[len(plain) :]
         return url
 
     def to_canonical(self, url: str) -> str:
-        """Rewrite a mirror URL back to the canonical URL (unchanged when no mirror applies)."""
+        """Rewrite a mirror URL back to the canonical URL (unchanged when no mirror applies).
+
+        Credentials do not count in the comparison: a downloader may report the
+        mirror's URL with or without the user-info it was given.
+        """
+        bare = strip_credentials(url)
         for canonical, mirror in self.mirrors.items():
-            if url == mirror or url.startswith(mirror + "/"):
-                return canonical + url[len(mirror) :]
+            plain = strip_credentials(mirror)
+            if bare == plain or bare.startswith(plain + "/"):
+                return canonical + bare[len(plain) :]
         return url
+
+    def unused(self, channels: Iterable[str]) -> list[str]:
+        """Channels given a mirror that none of ``channels`` (canonical URLs) is.
+
+        >>> MirrorMap({"https://c.example/a": "file:///m"}).unused(["https://c.example/b"])
+        ['https://c.example/a']
+        """
+        used = {strip_credentials(c) for c in channels}
+        return [c for c in self.mirrors if strip_credentials(c) not in used]
 
 
 def configured_mirrors(cli_entries: Iterable[str] = ()) -> MirrorMap:

@@ -17,11 +17,31 @@ def read_lock(path: Path) -> list[TargetLock]:
     ``<target>.yml`` pins only ``name=version=build``; its URLs and hashes are
     taken from the conda-lock file beside it that holds the same target.
     """
-    if not path.is_file():
-        raise LockFormatError(str(path), "lock file not found", "run 'envtool lock' or fix the path")
-    head = path.read_text(encoding="utf-8")[:4096]
-    if path.name.endswith(LOCK_SUFFIX) or "\nversion: " in head or head.startswith("version:"):
+    kind = lock_kind(path)
+    if kind == "conda-lock":
         return read_conda_lock(path)
-    if "@EXPLICIT" in head:
+    if kind == "explicit":
         return [read_explicit(path)]
     return [read_env_file(path)]
+
+
+def lock_kind(path: Path) -> str:
+    """``conda-lock``, ``explicit`` or ``env``: which of the formats ``path`` is."""
+    if not path.is_file():
+        raise LockFormatError(str(path), "lock file not found", "run 'envtool lock' or fix the path")
+    try:
+        head = path.read_text(encoding="utf-8")[:4096]
+    except UnicodeDecodeError as exc:
+        raise LockFormatError(
+            str(path), f"not a lock file: not UTF-8 text ({exc.reason})", "pass a lock written by envtool lock"
+        ) from None
+    if path.name.endswith(LOCK_SUFFIX) or "\nversion: " in head or head.startswith("version:"):
+        return "conda-lock"
+    if "@EXPLICIT" in head:
+        return "explicit"
+    return "env"
+
+
+def is_env_file(path: Path) -> bool:
+    """Whether ``path`` is a ``<target>.yml`` env file (whose pins come with a group file)."""
+    return lock_kind(path) == "env"

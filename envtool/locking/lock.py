@@ -42,7 +42,11 @@ class LockRequest:
 
 @dataclass(frozen=True)
 class LockResult:
-    """What ``envtool lock`` did: targets solved (with timings), left alone, files written."""
+    """What ``envtool lock`` did: targets solved (with timings), left alone, files changed.
+
+    ``files`` lists only files whose bytes changed; ``channels`` the canonical
+    URLs of every channel the selected targets use.
+    """
 
     solved: tuple[TargetLock, ...]
     fresh: tuple[str, ...]
@@ -50,6 +54,7 @@ class LockResult:
     seconds: dict[str, float]
     pending: tuple[str, ...] = ()
     changes: tuple[TargetDiff, ...] = ()  # per solved target, against its previous lock
+    channels: tuple[str, ...] = ()  # every channel of the selected targets (when mirrors are configured)
 
 
 def lock_paths(lock_dir: Path, target: Target) -> dict[str, Path]:
@@ -94,16 +99,31 @@ def _load_specs(targets: Sequence[Target]) -> dict[str, list[EnvSpec]]:
 
 
 def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
-    """Solve stale (or all, with ``force``) targets and write their lock files atomically."""
-    from envtool.atomic import replace_all
+    """Solve stale (or all, with ``force``) targets and write their lock files atomically.
+
+    One process at a time writes a project's locks: a second one waits, then
+    decides what is stale from what the first one wrote.
+    """
+    from envtool.mutex import exclusive
 
     say = progress or (lambda _msg: None)
     manifest = load_manifest(request.manifest)
     lock_dir = request.lock_dir or default_lock_dir(manifest)
+    with exclusive(
+        manifest.root / ".envtool" / "locks.lock", f"writing {_rel_path(manifest, lock_dir).as_posix()}/", say
+    ):
+        return _lock(manifest, lock_dir, request, say)
+
+
+def _lock(manifest: Manifest, lock_dir: Path, request: LockRequest, say: Progress) -> LockResult:
+    from envtool.atomic import replace_all
+
     selected = manifest.select(request.targets)
     pending = tuple(t.name for t in selected if t.pending and not request.targets)
     selected = [t for t in selected if t.name not in pending]
     _remember(manifest)
+    # which channels the targets use, to report a mirror none of them needs (specs parsed only then)
+    channels = _channels(manifest, selected) if request.mirrors.mirrors else ()
     to_solve: list[Target] = []
     fresh: list[str] = []
     for target in selected:
@@ -116,7 +136,7 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
             fresh.append(target.name)
     previous = _previous(manifest, lock_dir, selected, request, to_solve=to_solve, fresh=fresh)
     if not to_solve:
-        return LockResult((), tuple(fresh), (), {}, pending)
+        return LockResult((), tuple(fresh), (), {}, pending, channels=channels)
     specs = _load_specs(to_solve)
     kept = _kept_group_members(manifest, lock_dir, to_solve)
     for target in manifest.targets.values():
@@ -133,10 +153,18 @@ def lock(request: LockRequest, progress: Progress | None = None) -> LockResult:
     solved, seconds = asyncio.run(_solve_all(manifest, to_solve, specs, request, say, previous=previous))
     changes = tuple(diff_target(previous.get(lk.target), lk) for lk in solved) if request.dry_run or previous else ()
     if request.dry_run:
-        return LockResult(tuple(solved), tuple(fresh), (), seconds, pending, changes)
+        return LockResult(tuple(solved), tuple(fresh), (), seconds, pending, changes, channels=channels)
     files = _render_all(manifest, lock_dir, solved, kept)
-    replace_all(files)
-    return LockResult(tuple(solved), tuple(fresh), tuple(files), seconds, pending, changes)
+    written = replace_all(files)
+    return LockResult(tuple(solved), tuple(fresh), tuple(written), seconds, pending, changes, channels=channels)
+
+
+def _channels(manifest: Manifest, targets: Sequence[Target]) -> tuple[str, ...]:
+    from envtool.inputs.mirrors import channel_url
+
+    specs = _load_specs(targets)
+    urls = (channel_url(c, manifest.path.parent) for t in targets for c in compose(specs[t.name]).channels)
+    return tuple(dict.fromkeys(urls))
 
 
 def _previous(
@@ -211,6 +239,7 @@ async def solve_target(
     from envtool.errors import SpecError
     from envtool.locking.pypi import PipRequest, conda_python_packages, resolve_pip
     from envtool.locking.solve import SolveRequest, python_version, solve_conda
+    from envtool.urls import strip_credentials
 
     spec = compose(specs)
     request = SolveRequest(target, spec, manifest.channel_priority, mirrors, manifest.path.parent, keep_conda)
@@ -239,7 +268,7 @@ async def solve_target(
         target=target.name,
         platform=target.platform,
         name=spec.name or target.name,
-        channels=tuple(spec.channels),  # as the specs spell them; package URLs stay canonical
+        channels=tuple(strip_credentials(c) for c in spec.channels),  # as the specs spell them, minus credentials
         conda=conda,
         pip=pip,
         variables=dict(spec.variables),

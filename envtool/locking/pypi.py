@@ -9,6 +9,7 @@ PyPI name, see :mod:`envtool.locking.pypi_names`) and left out of the pip half.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -24,6 +25,7 @@ from envtool.inputs.targets import PypiSettings, Target
 from envtool.locking.pypi_names import pypi_name
 from envtool.model import CondaPackage, PipPackage, normalize
 from envtool.tomlio import loads
+from envtool.urls import redact, strip_credentials
 
 _ARCH = {
     "linux-64": "x86_64",
@@ -189,7 +191,11 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
             proc = await asyncio.create_subprocess_exec(
                 *attempt, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env
             )
-            _, stderr = await proc.communicate()
+            try:
+                _, stderr = await proc.communicate()
+            except BaseException:  # interrupted or cancelled: uv must not outlive us, nor write on
+                await _stop(proc)
+                raise
             if proc.returncode == 0:
                 break
             if number == len(attempts):
@@ -205,6 +211,20 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
     return tuple(sorted(packages, key=lambda p: p.name))
 
 
+async def _stop(proc: asyncio.subprocess.Process, grace: float = 5.0) -> None:
+    """Terminate ``proc`` (SIGKILL after ``grace`` seconds) and reap it."""
+    if proc.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), grace)
+    except (asyncio.TimeoutError, asyncio.CancelledError):
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+
+
 def _choose(request: PipRequest, entry: Mapping[str, Any], tags: list[str]) -> PipPackage:
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
@@ -212,7 +232,7 @@ def _choose(request: PipRequest, entry: Mapping[str, Any], tags: list[str]) -> P
     name, version = normalize(str(entry["name"])), str(entry["version"])
     candidates: list[tuple[int, str, str]] = []
     for wheel in entry.get("wheels", []):
-        url = str(wheel.get("url") or Path(str(wheel.get("path", ""))).resolve().as_uri())
+        url = strip_credentials(str(wheel.get("url") or Path(str(wheel.get("path", ""))).resolve().as_uri()))
         sha = str(wheel.get("hashes", {}).get("sha256", ""))
         try:
             _, _, _, wheel_tags_ = parse_wheel_filename(url.rsplit("/", 1)[-1])
@@ -251,7 +271,7 @@ def uv_error(request: PipRequest, stderr: str) -> Exception:
         flat,
         re.I,
     ):
-        url = request.settings.index_url
+        url = redact(request.settings.index_url)
         return ChannelError(
             url, f"cannot reach the package index ({flat[:200]})", "check the index URL and your network"
         )

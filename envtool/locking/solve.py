@@ -18,6 +18,7 @@ from envtool.inputs.mirrors import MirrorMap, channel_url
 from envtool.inputs.spec import EnvSpec
 from envtool.inputs.targets import Target
 from envtool.model import CondaPackage
+from envtool.urls import redact, strip_credentials
 
 if TYPE_CHECKING:
     import rattler
@@ -41,10 +42,16 @@ class SolveRequest:
 
 
 def make_gateway(cache_dir: Path | None) -> rattler.Gateway:
-    """A rattler gateway caching repodata under ``cache_dir`` (rattler's default when None)."""
-    import rattler
+    """A rattler gateway caching repodata under ``cache_dir`` (rattler's default when None).
 
-    return rattler.Gateway(cache_dir=cache_dir / "repodata" if cache_dir else None)
+    Its client is rattler's standard stack, whose authentication middleware
+    reads the user's stored credentials (``RATTLER_AUTH_FILE``, keyring,
+    netrc); the gateway's own default client does not.
+    """
+    import rattler
+    from rattler.networking import Client
+
+    return rattler.Gateway(cache_dir=cache_dir / "repodata" if cache_dir else None, client=Client.default_client())
 
 
 def match_specs(spec: EnvSpec) -> list[rattler.MatchSpec]:
@@ -112,7 +119,7 @@ async def solve_conda(request: SolveRequest, gateway: rattler.Gateway) -> tuple[
         ) from None
     except Exception as exc:
         if type(exc).__name__ in ("GatewayError", "FetchRepoDataError", "InvalidChannelError", "IoError"):
-            url = ", ".join(request.mirrors.to_mirror(u) for u in canonical)
+            url = ", ".join(redact(request.mirrors.to_mirror(u)) for u in canonical)
             raise ChannelError(
                 url,
                 f"cannot read channel repodata ({_first_line(str(exc))})",
@@ -127,7 +134,7 @@ def _package(record: rattler.RepoDataRecord, mirrors: MirrorMap) -> CondaPackage
         name=record.name.normalized,
         version=str(record.version),
         build=str(record.build),
-        url=mirrors.to_canonical(str(record.url)),
+        url=strip_credentials(mirrors.to_canonical(str(record.url))),
         md5=record.md5.hex() if record.md5 else "",
         sha256=record.sha256.hex() if record.sha256 else None,
         depends=tuple(record.depends),

@@ -423,9 +423,14 @@ def test_cli_full_destination(world: World, tmp_path: Path) -> None:
     assert "no space left on device" in one_error_line(done.stderr)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 @pytest.mark.usefixtures("cold_cache")
-def test_cli_interrupted_mid_download_changes_nothing(world: World, tmp_path: Path, sig: int) -> None:
+def test_cli_interrupted_mid_download_changes_nothing(
+    world: World, tmp_path: Path, sig: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
     prefix = tmp_path / "envs" / "env"
     create(world, prefix, lock=world.without_pip())
     shutil.rmtree(tmp_path / "cache")
@@ -434,22 +439,32 @@ def test_cli_interrupted_mid_download_changes_nothing(world: World, tmp_path: Pa
     with StallingServer(world.channel, "needs-glibc-0.1-0.tar.bz2") as server:
         args = ["create", str(lock), "-p", str(prefix), "--force", *world.mirror_args(conda=server.url)]
         code, stderr = interrupt_when(args, server.stalled.is_set, sig)
-    assert code == 130, stderr
+    assert code == 128 + sig, stderr
     assert stderr.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in stderr
     assert snapshot(prefix) == before
     assert leftovers(prefix.parent) == []
+    pkgs = tmp_path / "cache" / "pkgs"
+    assert sorted(p.name for p in pkgs.iterdir() if p.name.startswith(".") and p.is_dir()) == []  # half-fetched
+    assert list(temp.iterdir()) == []
 
 
 @pytest.mark.usefixtures("cold_cache", "uv_online")
-def test_cli_sigterm_while_uv_installs_changes_nothing(world: World, tmp_path: Path) -> None:
+def test_cli_sigterm_while_uv_installs_changes_nothing(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
     prefix = tmp_path / "envs" / "env"
     lock = write_explicit(world.lock, tmp_path / "demo-explicit.txt")
     with StallingServer(world.wheels, ".whl") as server:
         args = ["create", str(lock), "-p", str(prefix), *world.mirror_args(pypi=server.url)]
         code, stderr = interrupt_when(args, server.stalled.is_set, signal.SIGTERM)
-    assert code == 130, stderr
+    assert code == 143, stderr
     assert not prefix.exists()
     assert leftovers(prefix.parent) == []
+    assert list(temp.iterdir()) == []  # uv's requirements file went with its folder
 
 
 # --------------------------------------------------------------------------- signals held during the swap

@@ -73,7 +73,7 @@ def test_missing_extra_and_changed_pip_packages(made: tuple[World, Path], env: P
     (extra / "INSTALLER").write_text("pip\n")
     (extra / "direct_url.json").write_text(json.dumps({"url": "x", "archive_info": {"hashes": {"sha256": "ab" * 32}}}))
 
-    report = verify_environment(env, made[0].lock)
+    report = verify_environment(env, made[0].lock, fast=True)
     assert set(report.differences) == {
         Difference("changed", "pip", "tiny", "1.0", "1.1", "version 1.0 -> 1.1"),
         Difference("extra", "pip", "Other_Pkg", "", "2.0", "installed by pip"),
@@ -84,8 +84,52 @@ def test_a_recorded_wheel_hash_that_differs(made: tuple[World, Path], env: Path)
     direct = site_packages(env) / "tiny-1.0.dist-info/direct_url.json"
     direct.unlink(missing_ok=True)
     direct.write_text(json.dumps({"url": "x", "archive_info": {"hash": "sha256=" + "cd" * 32}}))
-    (diff,) = verify_environment(env, made[0].lock).differences
+    (diff,) = verify_environment(env, made[0].lock, fast=True).differences
     assert diff.kind == "changed" and diff.detail.startswith("sha256 ")
+
+
+def _replace(path: Path, text: str) -> None:
+    path.unlink()  # installed files are hardlinks into the package caches: never edit them in place
+    path.write_text(text)
+
+
+def test_altered_and_missing_files_are_reported_by_package(made: tuple[World, Path], env: Path) -> None:
+    site = site_packages(env)
+    _replace(env / "share/data.txt", "patched\n")  # a plain conda file: its sha256
+    _replace(env / "share/prefixed/where.txt", f"prefix={env}\n\n")  # prefix rewritten: its sha256_in_prefix
+    (env / "bin/prefixed-tool").unlink()
+    _replace(site / "tiny/__init__.py", "import os\n")  # a wheel's file: its RECORD hash
+    (site / "hello/__pycache__").mkdir(exist_ok=True)
+    (site / "hello/__pycache__/__init__.cpython-311.pyc").write_bytes(b"written by python")  # no record lists it
+
+    report = verify_environment(env, made[0].lock)
+    details = {(d.kind, d.manager, d.name): d.detail for d in report.differences}
+    assert details == {
+        ("files", "conda", "data"): "altered share/data.txt",
+        ("files", "conda", "prefixed"): "missing bin/prefixed-tool; altered share/prefixed/where.txt",
+        ("files", "pip", "tiny"): f"altered {site.relative_to(env).as_posix()}/tiny/__init__.py",
+    }
+    assert report.summary() == "3 with missing or altered files"
+    assert verify_environment(env, made[0].lock, fast=True).ok
+
+
+def test_records_without_paths_data_still_need_their_files(made: tuple[World, Path], env: Path) -> None:
+    meta = env / "conda-meta" / "data-3-0.json"
+    record = json.loads(meta.read_text())
+    del record["paths_data"]  # as older installers wrote them: a list of files, no hashes
+    meta.write_text(json.dumps(record))
+    assert verify_environment(env, made[0].lock).ok
+    (env / "share/data.txt").unlink()
+    (diff,) = verify_environment(env, made[0].lock).differences
+    assert (diff.kind, diff.name, diff.detail) == ("files", "data", "missing share/data.txt")
+
+
+def test_an_untouched_environment_with_rewritten_prefixes_passes_the_file_check(
+    made: tuple[World, Path], env: Path
+) -> None:
+    assert "/opt/anaconda1anaconda2anaconda3" not in (env / "share/prefixed/where.txt").read_text()
+    report = verify_environment(env, made[0].lock)
+    assert report.ok, report.differences
 
 
 def test_a_folder_that_is_not_an_environment(made: tuple[World, Path], tmp_path: Path) -> None:
@@ -126,6 +170,31 @@ def test_cli_bad_input(made: tuple[World, Path], tmp_path: Path) -> None:
     no_lock = run_envtool(["verify", str(plain)])
     assert no_lock.returncode == 2
     assert "pass --lock FILE or --target NAME" in no_lock.stderr
-    not_env = run_envtool(["verify", str(tmp_path), "--lock", str(lock)])
-    assert not_env.returncode == 2
-    assert "not an environment" in not_env.stderr
+    for args in (["verify", str(tmp_path), "--lock", str(lock)], ["verify", str(tmp_path)]):
+        not_env = run_envtool(args)
+        assert not_env.returncode == 2
+        assert not_env.stderr.startswith(f"error: {tmp_path}: is not an environment (no conda-meta/)")
+    missing = run_envtool(["verify", str(tmp_path / "nowhere")])
+    assert (missing.returncode, missing.stderr.splitlines()[0]) == (
+        2,
+        f"error: {tmp_path / 'nowhere'}: does not exist; pass the prefix of an environment made by envtool create, conda or micromamba",
+    )
+
+
+def test_cli_reports_an_altered_file_and_fast_skips_the_contents(made: tuple[World, Path], tmp_path: Path) -> None:
+    world, lock = made
+    prefix = tmp_path / "env"
+    assert run_envtool(["create", str(lock), "-p", str(prefix), *world.mirror_args()]).returncode == 0
+    _replace(prefix / "share/needs-glibc.txt", "changed\n")
+    full = run_envtool(["verify", str(prefix), "--json"])
+    assert full.returncode == 1, full.stderr
+    assert json.loads(full.stdout)["differences"] == [
+        {"kind": "files", "manager": "conda", "name": "needs-glibc", "locked": "", "installed": "",
+         "detail": "altered share/needs-glibc.txt"}
+    ]  # fmt: skip
+    assert full.stderr.splitlines()[0] == (
+        f"error: {prefix}: differs from {lock}: 1 with missing or altered files; "
+        f"recreate it with 'envtool create {lock} -p {prefix} --force'"
+    )
+    fast = run_envtool(["verify", str(prefix), "--fast"])
+    assert fast.returncode == 0, fast.stderr
