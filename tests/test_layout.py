@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "envtool"
 #: Top to bottom; a module may import its own stage and any stage below it.
-STAGES = ["cli", "bench", "env", "locking", "lockfiles", "inputs", ""]
+STAGES = ["cli", "image", "bench", "env", "locking", "lockfiles", "inputs", ""]
 
 
 def _module_name(path: Path) -> str:

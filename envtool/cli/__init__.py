@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "shell": ("envtool.cli.shell", "shell", "Start a shell in a target's environment, activated."),
     "why": ("envtool.cli.why", "why", "Show the dependency chains that bring a package into a lock."),
     "doctor": ("envtool.cli.doctor", "doctor", "Check this machine against a lock before downloading."),
+    "image": ("envtool.cli.image", "image", "Write (and build) a container image of a target's lock."),
+    "sbom": ("envtool.cli.sbom", "sbom", "Write a CycloneDX SBOM of a target's lock."),
 }
 
 T = TypeVar("T")
