@@ -100,8 +100,10 @@ def _git(root: Path, *args: str) -> str:
 
 
 def _strip_credentials(url: str) -> str:
-    """>>> _strip_credentials("https://user:t0ken@example.org/x.git")
-    'https://example.org/x.git'
+    """``url`` without its user and password.
+
+    >>> _strip_credentials("https://user:t0ken@example.org:8443/x.git")
+    'https://example.org:8443/x.git'
     """
     if "://" not in url:
         return url

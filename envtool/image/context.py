@@ -8,10 +8,15 @@ image context is never overwritten.
 
 Layout of the folder (the Dockerfile copies exactly these)::
 
-    Dockerfile  .dockerignore  entrypoint.sh  sbom.cdx.json  [compose.yaml]
-    lock/<target>.yml  lock/<group>-lock.yml   the lock files, unchanged
-    tool/requirements.txt  tool/envtool/...     envtool for the build stage
-    certs/                                      extra CA certificates (*.crt)
+    Dockerfile  .dockerignore  [compose.yaml]
+    requirements.txt                   envtool's dependencies, for the build stage
+    certs/                             extra CA certificates (*.crt), for the build stage
+    opt/envtool-build/src/envtool/...  envtool's sources, for the build stage
+    opt/envtool/lock/<target>.yml      the lock files, unchanged (and <group>-lock.yml)
+    opt/envtool/sbom.cdx.json          the SBOM
+    opt/envtool/entrypoint.sh          the entrypoint
+
+``opt/`` holds the files at their paths in the image.
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from envtool.env.locate import lock_path_for, project_root
 from envtool.errors import ImageError
 from envtool.image.compose import render_compose
 from envtool.image.dockerfile import (
+    BUILD_DIR,
     DEFAULT_BASE_IMAGE,
     DOCKERIGNORE,
     LABEL_NS,
     OCI,
+    TOOL_DIR,
     ImageSpec,
     render_dockerfile,
     render_entrypoint,
@@ -139,12 +146,12 @@ def write_context(request: ImageRequest) -> ImageContext:
     files = {
         "Dockerfile": render_dockerfile(spec),
         ".dockerignore": DOCKERIGNORE,
-        "entrypoint.sh": render_entrypoint(request.variant),
-        "sbom.cdx.json": sbom,
+        "requirements.txt": requirements(),
         "certs/README": _CERTS_README,
-        "tool/requirements.txt": requirements(),
-        **{f"tool/{rel}": text for rel, text in tool_sources().items()},
-        **{f"lock/{p.name}": p.read_text(encoding="utf-8") for p in lock_files},
+        f"{TOOL_DIR[1:]}/entrypoint.sh": render_entrypoint(request.variant),
+        f"{TOOL_DIR[1:]}/sbom.cdx.json": sbom,
+        **{f"{BUILD_DIR[1:]}/src/{rel}": text for rel, text in tool_sources().items()},
+        **{f"{TOOL_DIR[1:]}/lock/{p.name}": p.read_text(encoding="utf-8") for p in lock_files},
         **{f"certs/{p.stem}.crt": _read_cert(p) for p in request.ca_certs},
     }
     if request.compose:
@@ -233,7 +240,7 @@ def _write_folder(folder: Path, files: dict[str, str]) -> None:
             "choose another -o PATH; envtool never overwrites other folders",
         )
     replace_all({folder / rel: text for rel, text in files.items()})
-    for sub in ("tool", "lock", "certs"):
+    for sub in ("opt", "certs"):
         for stale in sorted((folder / sub).rglob("*"), reverse=True):
             rel = stale.relative_to(folder).as_posix()
             if stale.is_file() and rel not in files:

@@ -14,7 +14,7 @@ same file builds with docker's classic builder, BuildKit and podman.
 
 >>> spec = ImageSpec(target="cpu", prefix_lock="lock/cpu.yml", base_image="debian:bookworm-slim")
 >>> text = render_dockerfile(spec)
->>> "USER ${ENVTOOL_UID}:${ENVTOOL_GID}" in text and "FROM ${BASE_IMAGE} AS build" in text
+>>> "USER 1000:1000" in text and "FROM ${BASE_IMAGE} AS build" in text
 True
 """
 
@@ -32,7 +32,8 @@ TOOL_DIR = "/opt/envtool"
 #: envtool itself in the build stage; nothing under it reaches the runtime stage.
 BUILD_DIR = "/opt/envtool-build"
 USER_NAME = "envtool"
-DEFAULT_UID = 1000
+#: The runtime user's uid and gid: fixed, so bind-mounted folders can be chowned to match.
+USER_ID = 1000
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 JUPYTER_PORT = 8888
 #: Folders users mount with ``-v``: notebooks (the working folder), datasets, models.
@@ -91,41 +92,41 @@ def _header(spec: ImageSpec) -> str:
 def _build_stage(spec: ImageSpec) -> str:
     lock = f"{TOOL_DIR}/{spec.prefix_lock}"
     python = f"{BUILD_DIR}/venv/bin/python"
+    certs = "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt"
+    # Few instructions: with the vfs storage driver every layer is a full copy of the file system.
     return f"""\
 # ---- build: envtool creates the environment from the lock, checking every hash
 FROM ${{BASE_IMAGE}} AS build
-SHELL ["/bin/sh", "-eu", "-c"]
 # Extra CA certificates (a proxy that inspects TLS, an internal mirror): certs/*.crt.
 COPY certs/ /usr/local/share/ca-certificates/envtool/
 # Python >= 3.10 for envtool itself (not the environment's Python); only this stage has it.
 # Not pinned: whatever the base's distribution ships runs envtool, nothing of it is kept.
 # hadolint ignore=DL3008
-RUN if ! python3 -c 'import ensurepip, sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \\
+RUN set -eu; \\
+    if ! python3 -c 'import ensurepip, sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \\
         || ! command -v update-ca-certificates >/dev/null; then \\
       apt-get update; \\
       apt-get install -y --no-install-recommends python3 python3-venv ca-certificates; \\
       rm -rf /var/lib/apt/lists/*; \\
     fi; \\
     update-ca-certificates
-ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \\
-    PIP_CERT=/etc/ssl/certs/ca-certificates.crt \\
-    PIP_DISABLE_PIP_VERSION_CHECK=1
 # envtool's dependencies, pinned to the versions of the envtool that wrote this file.
 ARG PIP_INDEX_URL=https://pypi.org/simple
-COPY tool/requirements.txt {BUILD_DIR}/requirements.txt
-RUN python3 -m venv {BUILD_DIR}/venv; \\
-    {BUILD_DIR}/venv/bin/pip install --no-cache-dir --only-binary=:all: \\
-        --index-url "$PIP_INDEX_URL" -r {BUILD_DIR}/requirements.txt; \\
+COPY requirements.txt {BUILD_DIR}/requirements.txt
+RUN set -eu; \\
+    python3 -m venv {BUILD_DIR}/venv; \\
+    {certs} PIP_DISABLE_PIP_VERSION_CHECK=1 {BUILD_DIR}/venv/bin/pip install --no-cache-dir \\
+        --only-binary=:all: --index-url "$PIP_INDEX_URL" -r {BUILD_DIR}/requirements.txt; \\
     {python} -c 'import site; print("{BUILD_DIR}/src", file=open(site.getsitepackages()[0] + "/envtool-src.pth", "w"))'
-COPY tool/envtool/ {BUILD_DIR}/src/envtool/
-COPY lock/ {TOOL_DIR}/lock/
+# envtool's sources, the lock, the SBOM and the entrypoint, at their paths in the image.
+COPY opt/ /opt/
 # "CHANNEL=MIRROR ..." for the lock's conda channels and PyPI files; canonical URLs when empty.
 ARG ENVTOOL_MIRRORS=""
-RUN ENVTOOL_MIRRORS="$ENVTOOL_MIRRORS" ENVTOOL_CACHE_DIR=/tmp/envtool-cache \\
+RUN set -eu; \\
+    {certs} ENVTOOL_MIRRORS="$ENVTOOL_MIRRORS" ENVTOOL_CACHE_DIR=/tmp/envtool-cache \\
         {python} -m envtool create {lock} -p {ENV_PREFIX}; \\
     {python} -m envtool verify {ENV_PREFIX} --lock {lock}; \\
     rm -rf /tmp/envtool-cache
-COPY sbom.cdx.json entrypoint.sh {TOOL_DIR}/
 
 """
 
@@ -135,15 +136,13 @@ def _runtime_stage(spec: ImageSpec) -> str:
     lines = [
         "# ---- runtime: the base image, the environment, a non-root user",
         "FROM ${BASE_IMAGE}",
-        f"ARG ENVTOOL_UID={DEFAULT_UID}",
-        f"ARG ENVTOOL_GID={DEFAULT_UID}",
-        f'RUN groupadd --gid "$ENVTOOL_GID" {USER_NAME} \\',
-        f'    && useradd --uid "$ENVTOOL_UID" --gid "$ENVTOOL_GID" --create-home --shell /bin/sh {USER_NAME} \\',
-        f'    && mkdir -p {mounts} && chown "$ENVTOOL_UID:$ENVTOOL_GID" {mounts}',
+        f"RUN groupadd --gid {USER_ID} {USER_NAME} \\",
+        f"    && useradd --uid {USER_ID} --gid {USER_ID} --create-home --shell /bin/sh {USER_NAME} \\",
+        f"    && mkdir -p {mounts} && chown {USER_ID}:{USER_ID} {mounts}",
         f"COPY --from=build {ENV_PREFIX} {ENV_PREFIX}",
         f"COPY --from=build {TOOL_DIR} {TOOL_DIR}",
         *_env_lines(spec),
-        "USER ${ENVTOOL_UID}:${ENVTOOL_GID}",
+        f"USER {USER_ID}:{USER_ID}",
         "WORKDIR /work",
     ]
     if spec.variant == "jupyter":
@@ -250,8 +249,6 @@ DOCKERIGNORE = """\
 # Generated by envtool; do not edit. Only what the Dockerfile copies goes to the builder.
 *
 !certs/
-!lock/
-!tool/
-!sbom.cdx.json
-!entrypoint.sh
+!requirements.txt
+!opt/
 """

@@ -69,7 +69,7 @@ def test_committed_target_dockerfile_parses_and_passes_hadolint(
     assert froms == ["${BASE_IMAGE} AS build", "${BASE_IMAGE}"]
     assert f"ARG BASE_IMAGE={PINNED}" in context.dockerfile.read_text()
     runtime = _runtime_instructions(parser)
-    assert runtime["USER"] == ["${ENVTOOL_UID}:${ENVTOOL_GID}"]
+    assert runtime["USER"] == ["1000:1000"]
     assert runtime["WORKDIR"] == ["/work"]
     assert runtime["COPY"] == ["--from=build /opt/env /opt/env", "--from=build /opt/envtool /opt/envtool"]
     labels = parser.labels
@@ -77,7 +77,7 @@ def test_committed_target_dockerfile_parses_and_passes_hadolint(
     assert labels["dev.envtool.lock.sha256"] == hashlib.sha256(group.read_bytes()).hexdigest()
     assert labels["dev.envtool.target"] == target
     assert labels["org.opencontainers.image.base.digest"] == "sha256:" + "ab" * 32
-    sbom = (context.folder / "sbom.cdx.json").read_bytes()
+    sbom = (context.folder / "opt/envtool/sbom.cdx.json").read_bytes()
     assert labels["dev.envtool.sbom.sha256"] == hashlib.sha256(sbom).hexdigest()
     gpu = target == "linux-gpu"
     env = parser.envs
@@ -118,10 +118,12 @@ def test_the_same_lock_gives_the_same_bytes(contexts: dict[tuple[str, str], Imag
 def test_the_context_holds_what_the_dockerfile_copies(contexts: dict[tuple[str, str], ImageContext]) -> None:
     context = contexts["linux-gpu", "base"]
     folder = context.folder
-    assert sorted(p.name for p in (folder / "lock").iterdir()) == ["linux-gpu.yml", "tf29-gpu-lock.yml"]
-    assert (folder / "lock" / "tf29-gpu-lock.yml").read_bytes() == (REPO / "locks" / "tf29-gpu-lock.yml").read_bytes()
-    assert (folder / "tool" / "envtool" / "env" / "create.py").is_file()
-    assert "py-rattler==" in (folder / "tool" / "requirements.txt").read_text()
+    assert sorted(p.name for p in (folder / "opt/envtool/lock").iterdir()) == ["linux-gpu.yml", "tf29-gpu-lock.yml"]
+    assert (folder / "opt/envtool/lock/tf29-gpu-lock.yml").read_bytes() == (
+        REPO / "locks" / "tf29-gpu-lock.yml"
+    ).read_bytes()
+    assert (folder / "opt/envtool-build/src/envtool/env/create.py").is_file()
+    assert "py-rattler==" in (folder / "requirements.txt").read_text()
     sent = {line[1:].rstrip("/") for line in (folder / ".dockerignore").read_text().splitlines() if line[:1] == "!"}
     for instruction in parsed(context.dockerfile).structure:
         if instruction["instruction"] == "COPY" and not instruction["value"].startswith("--from"):
@@ -169,13 +171,13 @@ def test_rewriting_drops_files_the_new_context_lacks(tmp_path: Path) -> None:
     root = write_project(build_world(tmp_path, pip=False).lock, tmp_path / "project")
     folder = tmp_path / "ctx"
     write_context(ImageRequest("demo", root, output=folder, compose=True))
-    (folder / "tool" / "envtool" / "gone.py").write_text("")
-    (folder / "lock" / "old-lock.yml").write_text("")
+    (folder / "opt/envtool-build/src/envtool/gone.py").write_text("")
+    (folder / "opt/envtool/lock/old-lock.yml").write_text("")
     write_context(ImageRequest("demo", root, output=folder))
-    assert sorted(p.name for p in (folder / "lock").iterdir()) == ["demo-lock.yml", "demo.yml"]
+    assert sorted(p.name for p in (folder / "opt/envtool/lock").iterdir()) == ["demo-lock.yml", "demo.yml"]
     assert not (folder / "compose.yaml").exists()
-    assert not (folder / "tool" / "envtool" / "gone.py").exists()
-    assert (folder / "tool" / "envtool" / "image" / "context.py").is_file()
+    assert not (folder / "opt/envtool-build/src/envtool/gone.py").exists()
+    assert (folder / "opt/envtool-build/src/envtool/image/context.py").is_file()
 
 
 def test_compose_file_reserves_the_gpu_and_requires_a_token(contexts: dict[tuple[str, str], ImageContext]) -> None:
