@@ -50,7 +50,7 @@ from envtool.model import TargetLock, normalize
 
 VARIANTS = ("base", "jupyter")
 #: ``name[:tag][@sha256:<64 hex>]``, as docker and podman accept a base image reference.
-_REFERENCE_RE = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(@sha256:[0-9a-f]{64})?$")
+_REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:-]*(@sha256:[0-9a-f]{64})?$")
 _CERTS_README = "Extra CA certificates for the image's build stage: put PEM files named *.crt here.\n"
 
 
