@@ -45,6 +45,7 @@ from envtool.image.dockerfile import (
 from envtool.image.sbom import IMAGE_SBOM_PATH, envtool_version, render_sbom
 from envtool.image.tooling import requirements, tool_sources
 from envtool.lockfiles.env_file import find_group_file
+from envtool.lockfiles.header import BODY
 from envtool.lockfiles.read import read_lock
 from envtool.model import TargetLock, normalize
 
@@ -94,8 +95,17 @@ def image_name(target: str, variant: str) -> str:
 
 
 def lock_digest(path: Path) -> str:
-    """The sha256 of a lock file's bytes, as the image's ``dev.envtool.lock.sha256`` label carries it."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The lock's body digest, as the image's ``dev.envtool.lock.body-sha256`` label carries it.
+
+    That is the ``# body-sha256:`` line envtool writes as a lock's second line
+    (the digest of the whole file but that line, checked whenever the lock is
+    read); for a lock without one (not written by envtool), the sha256 of its bytes.
+    """
+    data = path.read_bytes()
+    second = data.split(b"\n", 2)[1].decode("utf-8", "replace") if data.count(b"\n") >= 2 else ""
+    if second.startswith(BODY):
+        return second[len(BODY) :].strip()
+    return hashlib.sha256(data).hexdigest()
 
 
 def lock_sbom(lock_arg: str, cwd: Path) -> str:
@@ -127,7 +137,7 @@ def write_context(request: ImageRequest) -> ImageContext:
         f"{LABEL_NS}.variant": request.variant,
         f"{LABEL_NS}.platform": lock.platform,
         f"{LABEL_NS}.lock.file": digest_file.name,
-        f"{LABEL_NS}.lock.sha256": digest,
+        f"{LABEL_NS}.lock.body-sha256": digest,
         f"{LABEL_NS}.version": envtool_version(),
         f"{LABEL_NS}.sbom.path": IMAGE_SBOM_PATH,
         f"{LABEL_NS}.sbom.sha256": hashlib.sha256(sbom.encode()).hexdigest(),

@@ -51,7 +51,7 @@ def pypi_purl(package: PipPackage) -> str:
 
 
 def render_sbom(lock: TargetLock, lock_digest: str) -> str:
-    """The CycloneDX 1.6 JSON document for ``lock``; ``lock_digest`` is the lock file's sha256."""
+    """The CycloneDX 1.6 JSON document for ``lock``; ``lock_digest`` is its lock file's body digest."""
     from cyclonedx.model import Property
     from cyclonedx.model.bom import Bom, BomMetaData
     from cyclonedx.model.component import Component, ComponentType
@@ -64,7 +64,7 @@ def render_sbom(lock: TargetLock, lock_digest: str) -> str:
         description=f"the locked environment of target {lock.target} ({lock.platform})",
         properties=[
             Property(name="envtool:platform", value=lock.platform),
-            Property(name="envtool:lock-sha256", value=lock_digest),
+            Property(name="envtool:lock-body-sha256", value=lock_digest),
             *([Property(name="envtool:input-hash", value=lock.input_hash)] if lock.input_hash else []),
         ],
     )

@@ -12,7 +12,7 @@ import pytest
 from dockerfile_parse import DockerfileParser
 
 from envtool.errors import ImageError
-from envtool.image.context import ImageContext, ImageRequest, write_context
+from envtool.image.context import ImageContext, ImageRequest, lock_digest, write_context
 from envtool.image.dockerfile import DEFAULT_BASE_IMAGE
 from tests.install_helpers import build_world, write_project
 
@@ -74,7 +74,7 @@ def test_committed_target_dockerfile_parses_and_passes_hadolint(
     assert runtime["COPY"] == ["--from=build /opt/env /opt/env", "--from=build /opt/envtool /opt/envtool"]
     labels = parser.labels
     group = next(p for p in (REPO / "locks").glob("*-lock.yml") if p.name == labels["dev.envtool.lock.file"])
-    assert labels["dev.envtool.lock.sha256"] == hashlib.sha256(group.read_bytes()).hexdigest()
+    assert f"# body-sha256: {labels['dev.envtool.lock.body-sha256']}\n" in group.read_text()
     assert labels["dev.envtool.target"] == target
     assert labels["org.opencontainers.image.base.digest"] == "sha256:" + "ab" * 32
     sbom = (context.folder / "opt/envtool/sbom.cdx.json").read_bytes()
@@ -196,3 +196,11 @@ def test_compose_file_reserves_the_gpu_and_requires_a_token(contexts: dict[tuple
     cpu = contexts["linux-cpu", "base"]
     service = yaml.safe_load((cpu.folder / "compose.yaml").read_text())["services"]["linux-cpu"]
     assert "deploy" not in service and "ports" not in service
+
+
+def test_a_lock_without_a_body_digest_is_labelled_with_the_sha256_of_its_bytes(tmp_path: Path) -> None:
+    lock = tmp_path / "hand-made-explicit.txt"
+    lock.write_text("# platform: linux-64\n@EXPLICIT\n")
+    assert lock_digest(lock) == hashlib.sha256(lock.read_bytes()).hexdigest()
+    sealed = REPO / "locks" / "linux-cpu.yml"
+    assert lock_digest(sealed) == sealed.read_text().splitlines()[1].removeprefix("# body-sha256: ")
