@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -26,13 +25,12 @@ def sbom(lock: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from envtool.atomic import replace_all
-
-    run(lambda: _write(output, text, replace_all))
+    run(lambda: _write(output, text))
     click.echo(str(output), err=True)
 
 
-def _write(output: Path, text: str, replace_all: Callable[[dict[Path, str]], None]) -> None:
+def _write(output: Path, text: str) -> None:
+    from envtool.atomic import replace_all
     from envtool.errors import ImageError
 
     try:
