@@ -1,7 +1,7 @@
 """envtool's sessions: tests, lint, typecheck, locks and benchmarks.
 
-Default sessions (`nox`): tests, lint, typecheck, lock_check. The others are
-opt-in: `nox -s locks`, `nox -s tf_smoke -- ENV`, `nox -s bench_toolkit`,
+Default sessions (`nox`): tests (with coverage), lint, typecheck, lock_check. The others are
+opt-in: `nox -s mutation`, `nox -s locks`, `nox -s tf_smoke -- ENV`, `nox -s bench_toolkit`,
 `nox -s bench_tf_cpu -- ENV`, `nox -s bench_tf_gpu -- ENV`, where ENV is a target
 whose environment `envtool create` made, its prefix, or a bare CPython 3.9/3.10
 (then a venv standing in for the lock is built from it, used and removed).
@@ -42,9 +42,17 @@ def _mirror_args() -> list[str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The hermetic test suite (no network); snapshot tests run where ../shared exists."""
+    """The hermetic test suite (no network) under coverage, the CLI processes it starts included.
+
+    Snapshot tests run where ../shared exists. Coverage's settings are in pyproject.toml
+    (``patch = subprocess, _exit``: every ``envtool`` process the tests run is measured too).
+    """
     _install(session, "test")
-    session.run("pytest", *session.posargs)
+    env = {"COVERAGE_FILE": str(ROOT / ".coverage")}  # the CLI tests run envtool in temporary folders
+    session.run("coverage", "erase", env=env)
+    session.run("coverage", "run", "-m", "pytest", *session.posargs, env=env)
+    session.run("coverage", "combine", "--quiet", env=env)
+    session.run("coverage", "report", env=env)
 
 
 @nox.session
@@ -52,6 +60,22 @@ def tests_network(session: nox.Session) -> None:
     """Tests that reach PyPI (TensorFlow wheels, byte-for-byte re-lock of every target)."""
     _install(session, "test")
     session.run("pytest", "-m", "network", *session.posargs)
+
+
+@nox.session
+def mutation(session: nox.Session) -> None:
+    """Mutation testing (mutmut) of verify, the lock readers, headers and specs; fails under 90 % killed.
+
+    Settings in pyproject.toml ([tool.mutmut]); the mutants and the report are in
+    scripts/mutation_report.py. Pass mutant names or globs to run only those:
+    `nox -s mutation -- "envtool.inputs.spec.*"`.
+    """
+    _install(session, "test", "mutation")
+    names = (
+        session.posargs or str(session.run("python", "scripts/mutation_report.py", "--patterns", silent=True)).split()
+    )
+    session.run("mutmut", "run", "--max-children", str(os.cpu_count() or 2), *names)
+    session.run("python", "scripts/mutation_report.py")
 
 
 @nox.session

@@ -1,7 +1,7 @@
 """Atomic file replacement: a reader sees the old file or the new one, never half of either.
 
->>> import tempfile, pathlib
->>> d = pathlib.Path(tempfile.mkdtemp())
+>>> import pathlib
+>>> d = pathlib.Path(tmp)  # a fresh folder the test run provides (tests/conftest.py)
 >>> [p.name for p in replace_all({d / "a.txt": "one\\n", d / "b.txt": "two\\n"})]
 ['a.txt', 'b.txt']
 >>> (d / "a.txt").read_text()

@@ -5,8 +5,8 @@ kernel if the holder dies) on a small file. A second process says it is
 waiting, waits, and then re-reads whatever the first one wrote: no update is
 lost, and no two processes build the same environment.
 
->>> import tempfile, pathlib
->>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.lock"
+>>> import pathlib
+>>> path = pathlib.Path(tmp) / "demo.lock"  # tmp: a fresh folder the test run provides (tests/conftest.py)
 >>> with exclusive(path, "writing demo", print):
 ...     pass
 """

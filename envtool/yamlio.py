@@ -3,8 +3,8 @@
 A thin adapter over ruamel.yaml's round-trip loader: it keeps positions, so a
 bad value can be reported as ``file:line``.
 
->>> import tempfile, pathlib
->>> p = pathlib.Path(tempfile.mkdtemp()) / "x.yml"
+>>> import pathlib
+>>> p = pathlib.Path(tmp) / "x.yml"  # tmp: a fresh folder the test run provides (tests/conftest.py)
 >>> _ = p.write_text("a: 1\\nb: [2, 3]\\n")
 >>> load_mapping(p, error=ValueError)["b"]
 [2, 3]

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -226,16 +225,16 @@ def run_envtool(args: Sequence[str], cwd: Path | None = None, timeout: float = 6
     return subprocess.run([*ENVTOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def interrupt_when(args: Sequence[str], ready: Any, sig: int = signal.SIGINT, timeout: float = 30) -> tuple[int, str]:
-    """Start the CLI, wait until ``ready()`` is true, send ``sig``; return (exit code, stderr)."""
+def interrupt_when(
+    args: Sequence[str], ready: threading.Event, sig: int = signal.SIGINT, timeout: float = 30
+) -> tuple[int, str]:
+    """Start the CLI, wait until ``ready`` is set, send ``sig``; return (exit code, stderr)."""
     proc = subprocess.Popen([*ENVTOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + timeout
     try:
-        while not ready():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                _, err = proc.communicate(timeout=5)
-                raise AssertionError(f"never got ready (exit {proc.returncode}): {err}")
-            time.sleep(0.02)
+        if not ready.wait(timeout):
+            proc.kill()
+            _, err = proc.communicate(timeout=5)
+            raise AssertionError(f"never got ready (exit {proc.returncode}): {err}")
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=timeout)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -136,3 +137,88 @@ def locked_tf_project(root: Path) -> Path:
     done = envtool("lock", cwd=root)
     assert done.returncode == 0, done.stderr
     return root
+
+
+# The real CLI in a process that stops in the middle of writing the locks until the test lets it go on:
+# while the second file is being written to disk ("write": the first is complete, the second is not),
+# or after the first file is renamed into place ("rename"). The test interrupts it there, so a writer
+# that is not all-or-nothing fails the test.
+_PAUSED_LOCK = """
+import os, pathlib, signal, sys, tempfile
+
+ready, go, phase = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+calls = []
+
+def pause(count):
+    calls.append(1)
+    if len(calls) == count:
+        arrived, arrived_w = os.pipe()
+        os.set_blocking(arrived_w, False)
+        signal.set_wakeup_fd(arrived_w)
+        os.write(ready, b"x")
+        os.read(go, 1)  # the test has sent its signal ...
+        os.read(arrived, 1)  # ... and it has arrived (on whichever thread): its handler runs next
+
+fsync, rename, mkstemp = os.fsync, pathlib.Path.replace, tempfile.mkstemp
+
+made = {}  # temporary files by descriptor
+
+def recorded_mkstemp(*args, **kwargs):
+    fd, name = mkstemp(*args, **kwargs)
+    made[fd] = pathlib.Path(name)
+    return fd, name
+
+def paused_fsync(fd):
+    if phase == "write" and made.get(fd, pathlib.Path()).parent.name == "locks":  # not envtool's cache files
+        pause(2)
+    return fsync(fd)
+
+def paused_rename(self, target):
+    moved = rename(self, target)
+    if phase == "rename" and pathlib.Path(target).parent.name == "locks":  # not envtool's cache files
+        pause(1)
+    return moved
+
+os.fsync, pathlib.Path.replace, tempfile.mkstemp = paused_fsync, paused_rename, recorded_mkstemp
+from envtool.cli import main
+main(sys.argv[4:])
+"""
+
+
+class PausedLock:
+    """``envtool ARGS`` paused mid-write (see above); ``with`` it, ``wait()`` until paused, then signal it."""
+
+    def __init__(self, root: Path, phase: str, *args: str) -> None:
+        self.ready, ready_w = os.pipe()
+        go_r, self.go = os.pipe()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _PAUSED_LOCK, str(ready_w), str(go_r), phase, *args],
+            cwd=root, pass_fds=(ready_w, go_r), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        os.close(ready_w)
+        os.close(go_r)
+
+    def __enter__(self) -> PausedLock:
+        return self
+
+    def wait(self) -> None:
+        """Block until the process is paused mid-write (fails if it ended first)."""
+        if os.read(self.ready, 1) != b"x":
+            _, err = self.proc.communicate(timeout=30)
+            raise AssertionError(f"never paused (exit {self.proc.returncode}): {err}")
+
+    def interrupt(self, sig: int = signal.SIGINT, timeout: float = 30) -> tuple[int, str]:
+        """Send ``sig``, let the process go on once it has the signal, wait for its end: (exit code, stderr)."""
+        self.proc.send_signal(sig)
+        os.write(self.go, b"x")
+        _, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, err
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+        os.close(self.ready)
+        os.close(self.go)

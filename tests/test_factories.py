@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -90,12 +89,10 @@ def test_conda_format_layout(tmp_path: Path) -> None:
         ]
 
 
-def test_packages_are_deterministic_and_fast(tmp_path: Path) -> None:
-    start = time.perf_counter()
+def test_packages_are_deterministic(tmp_path: Path) -> None:
     for i in range(20):
         make_conda_package(tmp_path / "a", f"p{i}", "1.0", files={"share/x": "x" * 100})
         make_conda_package(tmp_path / "b", f"p{i}", "1.0", files={"share/x": "x" * 100})
-    assert time.perf_counter() - start < 2  # ~0.5 ms each in practice
     a = sorted((tmp_path / "a/linux-64").iterdir())
     b = sorted((tmp_path / "b/linux-64").iterdir())
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]

@@ -8,8 +8,8 @@ Several specs compose into one (a shared base plus an overlay such as ``gpu``):
 the last ``name`` wins, channels are an ordered union, and a dependency of the
 same package name (conda or pip) in a later spec replaces the earlier one.
 
->>> import tempfile, pathlib
->>> d = pathlib.Path(tempfile.mkdtemp())
+>>> import pathlib
+>>> d = pathlib.Path(tmp)  # a fresh folder the test run provides (tests/conftest.py)
 >>> _ = (d / "base.yml").write_text(
 ...     "name: tf\\nchannels: [conda-forge]\\ndependencies:\\n  - python=3.9\\n  - numpy<2\\n"
 ...     "  - pip:\\n    - requests==2.*\\n")

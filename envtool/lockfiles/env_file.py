@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from envtool.errors import LockFormatError
 from envtool.lockfiles.conda_lock import LOCK_SUFFIX, read_conda_lock, read_text, target_header
-from envtool.lockfiles.header import Stamp, ensure_intact, parse_header, read_header, seal
+from envtool.lockfiles.header import MARK, Stamp, ensure_intact, parse_header, read_header, seal
 from envtool.model import CondaPackage, TargetLock
 
 _SUFFIXES = (".tar", ".bz2", ".gz", ".conda")
@@ -77,6 +77,11 @@ def find_group_file(folder: Path, target: str) -> Path | None:
 def read_env_file(path: Path) -> TargetLock:
     """The lock ``path`` pins, with URLs and hashes from its group file."""
     text = read_text(path)
+    if not text.startswith(MARK):  # an environment.yml: no hashes, so nothing create could verify
+        raise LockFormatError(
+            str(path), "not a lock (no envtool header, no @EXPLICIT line, not a conda-lock file)",
+            "pass a *-lock.yml, *-explicit.txt or <target>.yml file written by 'envtool lock'",
+        )  # fmt: skip
     stamps = parse_header(text, str(path))
     ensure_intact(path, text)
     if len(stamps) != 1:

@@ -7,6 +7,7 @@ same lock, byte for byte (``tests/lockfiles/test_conda_lock.py`` compares).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from envtool.errors import LockFormatError
@@ -14,6 +15,9 @@ from envtool.lockfiles.conda_lock import read_text, target_header
 from envtool.lockfiles.header import ensure_intact, parse_header, seal
 from envtool.lockfiles.toposort import order
 from envtool.model import CondaPackage, PipPackage, TargetLock, split_filename
+
+_MD5 = re.compile(r"[0-9a-f]{32}")
+_SHA256 = re.compile(r"(?:sha256:)?([0-9a-f]{64})")
 
 
 def render_explicit(path: Path, lock: TargetLock) -> str:
@@ -42,7 +46,7 @@ def _names(depends: tuple[str, ...]) -> set[str]:
 
 
 def read_explicit(path: Path) -> TargetLock:
-    """Read an ``@EXPLICIT`` file (envtool's or any ``conda list --explicit --md5`` output)."""
+    """Read an ``@EXPLICIT`` file (envtool's, or ``conda list --explicit`` output with ``--md5`` or ``--sha256``)."""
     text = read_text(path)
     try:
         stamps = parse_header(text, str(path))
@@ -89,8 +93,18 @@ def _conda_line(path: Path, number: int, line: str) -> CondaPackage:
             f"package {url.rsplit('/', 1)[-1]} has no hash",
             "re-lock: every line must end in #md5 or #sha256:HASH",
         )
-    md5, sha256 = (digest, None) if not digest.startswith("sha256:") else ("", digest[len("sha256:") :])
     filename = url.rsplit("/", 1)[-1]
+    # conda's explicit format (CEP 23): #MD5 (32 hex digits), or #SHA256 (64), optionally as #sha256:SHA256
+    if _MD5.fullmatch(digest):
+        md5, sha256 = digest, None
+    elif found := _SHA256.fullmatch(digest):
+        md5, sha256 = "", found.group(1)
+    else:
+        raise LockFormatError(
+            f"{path}:{number}",
+            f"package {filename} has no md5 or sha256 after '#': {digest!r}",
+            "re-lock: every line must end in #MD5 (32 hex digits) or #sha256:HASH (64)",
+        )
     parts = split_filename(filename)
     if parts is None:
         raise LockFormatError(

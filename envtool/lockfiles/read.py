@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from envtool.errors import LockFormatError
@@ -30,14 +31,14 @@ def lock_kind(path: Path) -> str:
     if not path.is_file():
         raise LockFormatError(str(path), "lock file not found", "run 'envtool lock' or fix the path")
     try:
-        head = path.read_text(encoding="utf-8")[:4096]
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise LockFormatError(
             str(path), f"not a lock file: not UTF-8 text ({exc.reason})", "pass a lock written by envtool lock"
         ) from None
-    if path.name.endswith(LOCK_SUFFIX) or "\nversion: " in head or head.startswith("version:"):
+    if path.name.endswith(LOCK_SUFFIX) or re.search(r"^version:", text, re.MULTILINE):
         return "conda-lock"
-    if "@EXPLICIT" in head:
+    if re.search(r"^\s*@EXPLICIT\s*$", text, re.MULTILINE):  # conda's marker line, however long the preamble
         return "explicit"
     return "env"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from envtool.inputs.fingerprint import LOCK_FORMAT, Fingerprint, file_digests, source_files
-from envtool.lockfiles.header import GENERATED, body_intact, parse_header
+from envtool.lockfiles.header import GENERATED, MARK, body_intact, parse_header
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,9 @@ def target_status(
             continue
         except (OSError, UnicodeDecodeError):
             reasons.append(f"{shown} is unreadable")
+            continue
+        if not text.startswith(MARK):  # a hand-made or foreign file: envtool lock replaces it
+            reasons.append(f"{shown} was not written by envtool (no envtool header)")
             continue
         stamp = parse_header(text, str(path)).get(target.name)  # an unknown lock format is bad input
         intact = body_intact(text)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from envtool.lockfiles.conda_lock import read_conda_lock
 from envtool.lockfiles.read import read_lock
 from envtool.locking.lock import LockRequest, check, lock
 from tests.factories import DirectoryServer, channel_url, index_channel, make_conda_package
-from tests.projects import ENVTOOL, envtool, lock_files, tf_channel, tf_project, write_project
+from tests.projects import PausedLock, envtool, lock_files, tf_channel, tf_project, write_project
 
 
 @pytest.fixture
@@ -250,38 +247,80 @@ def test_failed_write_leaves_every_lock_as_it_was(project: Path, monkeypatch: py
     assert not [p for p in (root / "locks").iterdir() if p.name.endswith(".tmp")]
 
 
-def test_interrupted_process_leaves_locks_and_exits_130(project: Path) -> None:
+def _edit_gpu(root: Path) -> None:
+    gpu = root / "environments" / "gpu.yml"
+    gpu.write_text(gpu.read_text().replace("cudnn=8", "cudnn=8.4"))  # so every gpu file changes
+
+
+def test_interrupted_while_writing_leaves_every_lock_and_exits_130(project: Path) -> None:
     root = project.parent.parent
     lock(LockRequest(manifest=project))
     before = lock_files(root)
-    with socket.socket() as hang:  # a mirror that accepts connections and never answers
-        hang.bind(("127.0.0.1", 0))
-        hang.listen(16)
-        port = hang.getsockname()[1]
-        mirror = f"{channel_url(root / 'channel')}=http://127.0.0.1:{port}/x"
-        proc = subprocess.Popen(
-            [ENVTOOL, "lock", "--force", "--mirror", mirror], cwd=root, stderr=subprocess.PIPE, text=True
-        )
-        time.sleep(1.5)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
-    assert lock_files(root) == before
-    assert not [p for p in (root / "locks").iterdir() if p.name.endswith(".tmp")]
+    _edit_gpu(root)
+    with PausedLock(root, "write", "lock", "--target", "gpu") as paused:
+        paused.wait()  # one new file written to its temporary, the next one half-way
+        code, err = paused.interrupt(signal.SIGINT)
+    assert code == 130, err
+    assert err.strip().splitlines()[-1] == "interrupted" and "Traceback" not in err
+    assert lock_files(root) == before  # and no temporary files
+
+
+def test_interrupted_while_renaming_finishes_the_renames_then_exits_130(project: Path) -> None:
+    root = project.parent.parent
+    lock(LockRequest(manifest=project))
+    _edit_gpu(root)
+    with PausedLock(root, "rename", "lock", "--target", "gpu") as paused:
+        paused.wait()  # one new file renamed into place, two to go
+        code, err = paused.interrupt(signal.SIGINT)
+    assert code == 130, err
+    statuses = check(project)
+    assert all(s.fresh for s in statuses), (statuses, err)  # all three new: never a mix of old and new
+    assert not [name for name in lock_files(root) if name.endswith(".tmp")]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals")
-def test_killed_process_leaves_locks(project: Path) -> None:
+def test_killed_while_writing_leaves_every_lock(project: Path) -> None:
     root = project.parent.parent
     lock(LockRequest(manifest=project))
     before = lock_files(root)
-    with socket.socket() as hang:
-        hang.bind(("127.0.0.1", 0))
-        hang.listen(16)
-        mirror = f"{channel_url(root / 'channel')}=http://127.0.0.1:{hang.getsockname()[1]}/x"
-        proc = subprocess.Popen([ENVTOOL, "lock", "--force", "--mirror", mirror], cwd=root, stderr=subprocess.DEVNULL)
-        time.sleep(1.0)
-        proc.kill()
-        proc.wait(timeout=10)
-    assert lock_files(root) == before
+    _edit_gpu(root)
+    with PausedLock(root, "write", "lock", "--target", "gpu") as paused:
+        paused.wait()
+        paused.proc.kill()
+        paused.proc.wait(timeout=10)
+    after = lock_files(root)
+    assert {name: after[name] for name in after if not name.startswith(".")} == before
+    # SIGKILL cannot be caught: only the hidden temporaries it cut short are left behind
+    assert all(name.startswith(".gpu") and name.endswith(".tmp") for name in set(after) - set(before))
+
+
+def test_check_names_inputs_a_target_no_longer_has(project: Path) -> None:
+    lock(LockRequest(manifest=project))
+    manifest = yaml.safe_load(project.read_text())
+    manifest["targets"]["gpu"]["specs"] = ["base.yml"]  # gpu.yml removed from the target
+    project.write_text(yaml.safe_dump(manifest, sort_keys=False))
+    statuses = {s.target: s for s in check(project)}
+    assert statuses["cpu"].fresh
+    assert statuses["gpu"].reasons == (
+        "target gpu, spec environments/gpu.yml changed since locks/gpu.yml was written",
+        "target gpu, spec environments/gpu.yml changed since locks/gpu-explicit.txt was written",
+        "target gpu, spec environments/gpu.yml changed since locks/gpu-lock.yml was written",
+    )
+
+
+def test_a_lock_envtool_did_not_write_is_stale_and_replaced(project: Path) -> None:
+    root = project.parent.parent
+    lock(LockRequest(manifest=project))
+    written = (root / "locks" / "cpu.yml").read_bytes()
+    # say, `conda env export > locks/cpu.yml`: no header, so nothing ties it to the inputs
+    (root / "locks" / "cpu.yml").write_text("name: tf\nchannels: [conda-forge]\ndependencies:\n  - python=3.9\n")
+    statuses = {s.target: s for s in check(project)}
+    assert statuses["gpu"].fresh
+    assert statuses["cpu"].reasons == ("locks/cpu.yml was not written by envtool (no envtool header)",)
+    stale = envtool("check", cwd=root)
+    assert stale.returncode == 1, stale.stderr
+    assert "cpu: stale: locks/cpu.yml was not written by envtool (no envtool header)" in stale.stderr
+    result = lock(LockRequest(manifest=project))
+    assert [lk.target for lk in result.solved] == ["cpu"]
+    assert (root / "locks" / "cpu.yml").read_bytes() == written
+    assert all(s.fresh for s in check(project))
