@@ -298,3 +298,15 @@ def test_an_env_file_of_a_newer_lock_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LockFormatError) as err:
         read_lock(path)
     assert str(err.value).startswith(f"{path}: unknown lock format '99' (this envtool reads up to ")
+
+
+def test_a_conda_lock_file_that_is_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "bin-lock.yml"
+    path.write_bytes(b"version: 1\n\xff\xfe\n")
+    with pytest.raises(LockFormatError) as err:
+        read_conda_lock(path)
+    assert re.fullmatch(
+        rf"{re.escape(str(path))}: cannot read lock \('utf-8' codec can't decode byte 0xff in position 11: .*\); "
+        r"re-create it with 'envtool lock --force'",
+        str(err.value),
+    ), str(err.value)
