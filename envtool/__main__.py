@@ -29,8 +29,12 @@ def main() -> None:
         os._exit(interrupts.exit_code(exc))
     code = _unchanged_check(sys.argv[1:])
     if code is None:
-        from envtool.cli import main as full
-
+        try:
+            from envtool.cli import main as full
+        except KeyboardInterrupt as exc:  # a signal while the CLI's modules load: the same exit
+            sys.stderr.write("interrupted\n")
+            sys.stderr.flush()
+            os._exit(interrupts.exit_code(exc))
         full()
         return
     for stream in (sys.stdout, sys.stderr):
