@@ -1,7 +1,7 @@
 """envtool's sessions: tests, lint, typecheck, locks and benchmarks.
 
 Default sessions (`nox`): tests (with coverage), lint, typecheck, lock_check. The others are
-opt-in: `nox -s mutation`, `nox -s locks`, `nox -s tf_smoke -- ENV`, `nox -s bench_toolkit`,
+opt-in: `nox -s mutation`, `nox -s locks`, `nox -s pypi_mapping`, `nox -s tf_smoke -- ENV`, `nox -s bench_toolkit`,
 `nox -s bench_tf_cpu -- ENV`, `nox -s bench_tf_gpu -- ENV`, where ENV is a target
 whose environment `envtool create` made, its prefix, or a bare CPython 3.9/3.10
 (then a venv standing in for the lock is built from it, used and removed).
@@ -137,6 +137,12 @@ def locks(session: nox.Session) -> None:
     """Re-lock stale targets (pass --force to re-solve all)."""
     _install(session)
     session.run("envtool", "lock", *_mirror_args(), *session.posargs)
+
+
+@nox.session(python=False)
+def pypi_mapping(session: nox.Session) -> None:
+    """Refresh envtool/locking/conda_pypi_mapping.json from prefix-dev/parselmouth (the mapping pixi uses)."""
+    session.run("python", "scripts/refresh_pypi_mapping.py", *session.posargs)
 
 
 @nox.session

@@ -96,6 +96,7 @@ class PipPackage:
     sha256: str
     hashes: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
+    direct: bool = field(default=False, compare=False)  # asked for by URL (``name @ url``), not from an index
 
     @property
     def filename(self) -> str:
@@ -126,6 +127,7 @@ class TargetLock:
     input_hash: str = ""
     inputs: Mapping[str, str] = field(default_factory=dict)
     files: Mapping[str, str] = field(default_factory=dict)
+    pip_options: tuple[str, ...] = ()  # index lines heading the env file's pip list (``--index-url URL``)
 
 
 def normalize(name: str) -> str:

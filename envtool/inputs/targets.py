@@ -4,9 +4,9 @@ Targets are data, declared in a small manifest, ``environments/targets.yml``::
 
     version: 1
     channel-priority: strict          # or "disabled"
+    exclude-newer: "2023-04-30T00:00:00Z"   # cut-off date for both halves
     pypi:                             # optional settings for the pip half
       index-url: https://pypi.org/simple
-      exclude-newer: "2023-04-30T00:00:00Z"
     targets:
       linux-gpu:
         platform: linux-64
@@ -47,9 +47,9 @@ from envtool.yamlio import load_mapping, where
 MANIFEST_NAME = "targets.yml"
 MANIFEST_VERSION = 1
 PLATFORMS = ("linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
-_TOP_KEYS = ("version", "channel-priority", "pypi", "targets")
+_TOP_KEYS = ("version", "channel-priority", "exclude-newer", "pypi", "targets")
 _TARGET_KEYS = ("platform", "specs", "virtual-packages", "lockfile", "pending")
-_PYPI_KEYS = ("index-url", "find-links", "exclude-newer", "only-binary")
+_PYPI_KEYS = ("index-url", "find-links", "only-binary")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 _DEFAULT_VIRTUAL: dict[str, tuple[str, ...]] = {
@@ -77,7 +77,11 @@ class VirtualPackage:
 
 @dataclass(frozen=True)
 class PypiSettings:
-    """How the pip half is resolved; these are inputs of every lock."""
+    """How the pip half is resolved; these are inputs of every lock.
+
+    ``exclude_newer`` is the manifest's top-level cut-off date, which applies to
+    both halves; it is kept here so the settings fingerprint keeps its shape.
+    """
 
     index_url: str = "https://pypi.org/simple"
     find_links: tuple[str, ...] = ()
@@ -127,6 +131,11 @@ class Manifest:
     targets: Mapping[str, Target]
     channel_priority: str = "strict"
     pypi: PypiSettings = field(default_factory=PypiSettings)
+
+    @property
+    def exclude_newer(self) -> str | None:
+        """The cut-off date (RFC 3339) of both halves: nothing published later is locked."""
+        return self.pypi.exclude_newer
 
     @property
     def root(self) -> Path:
@@ -181,7 +190,8 @@ def load_manifest(path: Path) -> Manifest:
             f"unknown channel-priority {priority!r}",
             "use 'strict' or 'disabled'",
         )
-    pypi = _pypi(path, data.get("pypi") or {}, data)
+    exclude_newer = _exclude_newer(path, data)
+    pypi = _pypi(path, data.get("pypi") or {}, data, exclude_newer)
     raw_targets = data.get("targets")
     if not isinstance(raw_targets, dict) or not raw_targets:
         raise ManifestError(
@@ -295,14 +305,49 @@ def _target(path: Path, raw_targets: Any, name: Any) -> Target:
     )
 
 
-def _pypi(path: Path, raw: Any, parent: Any) -> PypiSettings:
+def _exclude_newer(path: Path, data: Any) -> str | None:
+    """The top-level cut-off date, checked and spelled in UTC; ``pypi.exclude-newer`` is pointed there.
+
+    >>> import pathlib
+    >>> [_exclude_newer(pathlib.Path("t.yml"), {"exclude-newer": v}) for v in ("2023-04-30", "2023-04-30T02:00:00+02:00")]
+    ['2023-04-30T00:00:00Z', '2023-04-30T00:00:00Z']
+    """
+    pypi = data.get("pypi")
+    if isinstance(pypi, dict) and "exclude-newer" in pypi:
+        raise ManifestError(
+            where(path, pypi, "exclude-newer"),
+            "exclude-newer under 'pypi:' would leave the conda half undated",
+            "move it to the top level of targets.yml: one cut-off date applies to both halves",
+        )
+    value = data.get("exclude-newer")
+    if value is None:
+        return None
+    import datetime
+
+    text = value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else str(value)
+    try:
+        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or (parsed.tzinfo is None and "T" in text):
+        raise ManifestError(
+            where(path, data, "exclude-newer"),
+            f"invalid exclude-newer {value!r}",
+            'write an RFC 3339 time with its zone, e.g. "2023-04-30T00:00:00Z", or a date',
+        )
+    # One spelling per moment, in UTC; a date alone is its midnight UTC for both halves
+    # (uv would read a bare date in the local zone).
+    moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _pypi(path: Path, raw: Any, parent: Any, exclude: str | None) -> PypiSettings:
     if not isinstance(raw, dict):
         raise ManifestError(where(path, parent, "pypi"), "pypi must be a mapping", f"keys: {', '.join(_PYPI_KEYS)}")
     _check_keys(path, raw, _PYPI_KEYS, "pypi")
     links = raw.get("find-links") or []
     if isinstance(links, str):
         links = [links]
-    exclude = raw.get("exclude-newer")
     only_binary = raw.get("only-binary", True)
     if not isinstance(only_binary, bool):
         raise ManifestError(
@@ -313,7 +358,7 @@ def _pypi(path: Path, raw: Any, parent: Any) -> PypiSettings:
     return PypiSettings(
         index_url=str(raw.get("index-url", PypiSettings.index_url)),
         find_links=tuple(str(link) for link in links),
-        exclude_newer=str(exclude) if exclude is not None else None,
+        exclude_newer=exclude,
         only_binary=only_binary,
     )
 

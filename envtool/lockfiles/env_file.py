@@ -32,7 +32,7 @@ def render_env_file(path: Path, lock: TargetLock) -> str:
         f"# platform: {lock.platform}",
         f"# input_hash: {lock.input_hash}",
         f"name: {lock.name or lock.target}",
-        *env_lines(lock),
+        *_pip_lines(env_lines(lock), lock),
     ]
     if lock.variables:
         body.append("variables:")
@@ -61,6 +61,25 @@ def _url_build(package: CondaPackage) -> str:
             break
         name = stem
     return name.split("-")[-1]
+
+
+def _pip_lines(lines: list[str], lock: TargetLock) -> list[str]:
+    """The pip list with the index options first and direct wheels by URL, as pip must read them.
+
+    conda writes the list into a requirements file for pip: option lines make pip
+    search the indexes the lock was resolved from; a wheel asked for by URL is
+    not on any index, so it is written ``name @ URL`` with its hash.
+    """
+    if "  - pip:" not in lines:
+        return lines
+    at = lines.index("  - pip:") + 1
+    indent = " " * 6
+    direct = {f"{indent}- {p.name} == {p.version} ": p for p in lock.pip if p.direct}
+    out = [*lines[:at], *(f"{indent}- {option}" for option in lock.pip_options)]
+    for line in lines[at:]:
+        package = next((p for prefix, p in direct.items() if line.startswith(prefix)), None)
+        out.append(f"{indent}- {package.name} @ {package.url} --hash=sha256:{package.sha256}" if package else line)
+    return out
 
 
 def find_group_file(folder: Path, target: str) -> Path | None:

@@ -100,7 +100,10 @@ def target_status(
         if stamp is None:
             reasons.append(f"{shown} holds no {kind} lock of {target.name}")
             continue
-        if stamp.files == files and text.startswith(generated):
+        # Files a spec reads in (its pip list's -r/-c files) are recorded too; digest them now.
+        extra = [root / label for label in stamp.files if label not in files]
+        now = {**files, **file_digests(root, extra)} if extra else files
+        if stamp.files == now and text.startswith(generated):
             continue  # the same bytes as when this lock was written
         if current is None:
             raise Undecided(target.name)

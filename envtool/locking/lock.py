@@ -160,10 +160,20 @@ def _lock(manifest: Manifest, lock_dir: Path, request: LockRequest, say: Progres
 
 
 def _channels(manifest: Manifest, targets: Sequence[Target]) -> tuple[str, ...]:
-    from envtool.inputs.mirrors import channel_url
+    """Every channel and package index the targets read (canonical URLs), to tell a mirror none needs."""
+    from envtool.inputs.mirrors import SpecialChannelError, expand_channels
 
     specs = _load_specs(targets)
-    urls = (channel_url(c, manifest.path.parent) for t in targets for c in compose(specs[t.name]).channels)
+    urls: list[str] = []
+    for target in targets:
+        spec = compose(specs[target.name])
+        try:
+            urls += expand_channels(spec.channels, target.platform, manifest.path.parent)
+        except SpecialChannelError:
+            continue  # refused when the target is solved
+        if spec.pip:
+            options = spec.pip_options
+            urls += [options.index_url or manifest.pypi.index_url, *options.extra_index_urls]
     return tuple(dict.fromkeys(urls))
 
 
@@ -237,14 +247,18 @@ async def solve_target(
 
     keep_conda, keep_pip = kept(previous, update)
     from envtool.errors import SpecError
-    from envtool.locking.pypi import PipRequest, conda_python_packages, resolve_pip
+    from envtool.locking.pypi import PipRequest, conda_python_packages, env_file_options, resolve_pip
     from envtool.locking.solve import SolveRequest, python_version, solve_conda
     from envtool.urls import strip_credentials
 
-    spec = compose(specs)
-    request = SolveRequest(target, spec, manifest.channel_priority, mirrors, manifest.path.parent, keep_conda)
+    spec = compose(specs).for_platform(target.platform)
+    request = SolveRequest(
+        target, spec, manifest.channel_priority, mirrors, manifest.path.parent,
+        locked=keep_conda, exclude_newer=manifest.exclude_newer,
+    )  # fmt: skip
     conda = await solve_conda(request, gateway)  # type: ignore[arg-type]
     pip: tuple[PipPackage, ...] = ()
+    options: tuple[str, ...] = ()
     if spec.pip:
         python = python_version(conda)
         if python is None:
@@ -260,9 +274,13 @@ async def solve_target(
             conda_python_packages(conda),
             manifest.pypi,
             manifest.path.parent,
-            keep_pip,
+            preferences=keep_pip,
+            constraints=spec.pip_constraints,
+            options=spec.pip_options,
+            mirrors=mirrors,
         )
         pip = await resolve_pip(pip_request)
+        options = env_file_options(pip_request)
     fp = fingerprint(manifest, target, specs)
     return TargetLock(
         target=target.name,
@@ -274,7 +292,8 @@ async def solve_target(
         variables=dict(spec.variables),
         input_hash=fp.digest,
         inputs=dict(fp.inputs),
-        files=file_digests(manifest.root, source_files(manifest.path, target.specs)),
+        files=file_digests(manifest.root, [*source_files(manifest.path, target.specs), *spec.included]),
+        pip_options=options,
     )
 
 

@@ -1,9 +1,12 @@
 """The pip half: resolve a target's ``pip:`` requirements with uv, for the target's platform.
 
 uv resolves for the exact Python version the conda half chose and for the
-target's platform (not the host's), with hashes for every file. A Python
-package the conda half already installs is pinned to the conda version (its
-PyPI name, see :mod:`envtool.locking.pypi_names`) and left out of the pip half.
+target's platform (not the host's), with hashes for every file. What the conda
+half installs counts as installed (see :mod:`envtool.locking.provided`) and is
+left out of the pip half. The ``pip:`` list's index options are used, with the
+manifest's ``pypi:`` settings; a configured mirror of an index is where uv reads
+it, and the locked URLs are mapped back to the index's own. Direct wheel URLs
+are locked as written, with their sha256.
 """
 
 from __future__ import annotations
@@ -14,18 +17,22 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from envtool.errors import ChannelError, PypiError
+from envtool.inputs.mirrors import PYPI_INDEX, MirrorMap
+from envtool.inputs.pip_section import PipOptions, check_requirement, expand_env
 from envtool.inputs.spec import Dependency
 from envtool.inputs.targets import PypiSettings, Target
-from envtool.locking.pypi_names import pypi_name
-from envtool.model import CondaPackage, PipPackage, normalize
+from envtool.locking.provided import PLACEHOLDER_LABEL, conda_python_packages, write_placeholders
+from envtool.model import PipPackage, normalize
 from envtool.tomlio import loads
 from envtool.urls import redact, strip_credentials
+
+__all__ = ["PipRequest", "conda_python_packages", "env_file_options", "resolve_pip", "uv_command", "uv_platform"]
 
 _ARCH = {
     "linux-64": "x86_64",
@@ -47,6 +54,19 @@ class PipRequest:
     settings: PypiSettings
     base: Path  # relative find-links are resolved against this folder
     preferences: tuple[PipPackage, ...] = ()  # previous pins uv keeps where it can (lock --update)
+    constraints: tuple[Dependency, ...] = ()  # the spec's own ``-c`` lines
+    options: PipOptions = field(default_factory=PipOptions)  # the spec's own index options
+    mirrors: MirrorMap = field(default_factory=MirrorMap)
+
+    @property
+    def index_url(self) -> str:
+        """The index as the spec and manifest name it (the spec's ``--index-url`` wins)."""
+        return self.options.index_url or self.settings.index_url
+
+    @property
+    def find_links(self) -> list[str]:
+        """The manifest's find-links (made absolute), then the spec's."""
+        return list(dict.fromkeys([*self.settings.resolved_find_links(self.base), *self.options.find_links]))
 
 
 def uv_platform(target: Target) -> str:
@@ -124,22 +144,31 @@ def _osx(target: Target) -> tuple[int, int]:
     return (11, 0) if target.platform == "osx-arm64" else (10, 15)
 
 
-def conda_python_packages(packages: Sequence[CondaPackage]) -> dict[str, str]:
-    """PyPI name -> version of every Python package in a conda solve (those depending on python)."""
-    out: dict[str, str] = {}
-    for package in packages:
-        if package.name == "python":
-            continue
-        if any(dep.split()[0] == "python" for dep in package.depends if dep.strip()):
-            name = pypi_name(package.name)
-            if name:
-                out[name] = package.version
-    return out
+def env_file_options(request: PipRequest) -> tuple[str, ...]:
+    """The option lines that head the env file's ``pip:`` list, so conda's pip step reads the same indexes.
+
+    Written as the spec and manifest spell them (``${TOKEN}`` unexpanded), never the mirror's.
+    """
+    options = request.options
+    lines: list[str] = []
+    if options.no_index:
+        lines.append("--no-index")
+    elif request.index_url.rstrip("/") != PYPI_INDEX:
+        lines.append(f"--index-url {request.index_url}")
+    lines += [f"--extra-index-url {url}" for url in options.extra_index_urls]
+    lines += [f"--find-links {link}" for link in request.find_links]
+    lines += [f"--trusted-host {host}" for host in options.trusted_hosts]
+    return tuple(lines)
 
 
-def uv_command(request: PipRequest, requirements: Path, constraints: Path, output: Path) -> list[str]:
-    """The ``uv pip compile`` command line for ``request``."""
+def uv_command(
+    request: PipRequest, requirements: Path, constraints: Path, output: Path, placeholders: Path | None = None
+) -> list[str]:
+    """The ``uv pip compile`` command line for ``request`` (indexes through their mirrors)."""
     from uv import find_uv_bin
+
+    def url(value: str) -> str:
+        return expand_env(request.mirrors.to_mirror(value))
 
     cmd = [
         find_uv_bin(), "pip", "compile", str(requirements),
@@ -152,10 +181,22 @@ def uv_command(request: PipRequest, requirements: Path, constraints: Path, outpu
         # The resolution targets --python-version/--python-platform; naming an interpreter
         # spares uv probing every Python on PATH (most of a lock's time where pyenv shims abound).
         "--python", sys.executable,
-        "--index-url", request.settings.index_url,
+        "--index-url", url(request.index_url),
     ]  # fmt: skip
-    for link in request.settings.resolved_find_links(request.base):
-        cmd += ["--find-links", link]
+    for extra in request.options.extra_index_urls:
+        cmd += ["--extra-index-url", url(extra)]
+    if request.options.extra_index_urls:
+        cmd += ["--index-strategy", "unsafe-best-match"]  # pip takes the best version across indexes
+    for link in request.find_links:
+        cmd += ["--find-links", url(link)]
+    if placeholders is not None:
+        cmd += ["--find-links", str(placeholders)]
+    if request.options.no_index:
+        cmd += ["--no-index"]
+    for host in request.options.trusted_hosts:
+        cmd += ["--allow-insecure-host", host]
+    if request.options.pre:
+        cmd += ["--prerelease", "allow"]
     if request.settings.only_binary:
         cmd += ["--only-binary", ":all:"]
     if request.settings.exclude_newer:
@@ -167,13 +208,18 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
     """Resolve ``request`` with uv and pick, per package, the wheel the target would install."""
     if not request.requirements:
         return ()
+    for dep in (*request.requirements, *request.constraints):
+        check_requirement(dep.text, dep.origin)
     with tempfile.TemporaryDirectory(prefix="envtool-uv-") as tmp:
         folder = Path(tmp)
         requirements = folder / "requirements.in"
-        requirements.write_text("".join(f"{dep.text}\n" for dep in request.requirements), encoding="utf-8")
+        requirements.write_text("".join(f"{expand_env(dep.text)}\n" for dep in request.requirements), encoding="utf-8")
+        provided = write_placeholders(folder / "installed-by-conda", request.conda_provided)
         constraints = folder / "constraints.txt"
         constraints.write_text(
-            "".join(f"{n}=={v}\n" for n, v in sorted(request.conda_provided.items())), encoding="utf-8"
+            "".join(f"{n}=={v}\n" for n, v in sorted(provided.items()))
+            + "".join(f"{expand_env(dep.text)}\n" for dep in request.constraints),
+            encoding="utf-8",
         )
         output = folder / "pylock.toml"
         if request.preferences:  # uv prefers the versions of an existing output file
@@ -183,7 +229,7 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
         env = dict(os.environ)
         if request.target.platform.startswith("osx"):
             env["MACOSX_DEPLOYMENT_TARGET"] = "{}.{}".format(*_osx(request.target))
-        command = uv_command(request, requirements, constraints, output)
+        command = uv_command(request, requirements, constraints, output, folder / "installed-by-conda")
         # With exclude-newer the index's answer cannot change, so uv's cache answers first and
         # the network is asked only on a cache miss (uv would otherwise revalidate every page).
         attempts = [[*command, "--offline"], command] if request.settings.exclude_newer else [command]
@@ -202,12 +248,13 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
                 raise uv_error(request, stderr.decode("utf-8", "replace"))
         data = loads(output.read_text(encoding="utf-8"))
     tags = wheel_tags(request.target, request.python_version)
-    provided = set(request.conda_provided)
     packages = [
         _choose(request, entry, tags)
         for entry in data.get("packages", [])
-        if normalize(str(entry["name"])) not in provided
+        if normalize(str(entry["name"])) not in request.conda_provided
     ]
+    for package in packages:
+        _check_hashes(request, package)
     return tuple(sorted(packages, key=lambda p: p.name))
 
 
@@ -230,17 +277,19 @@ def _choose(request: PipRequest, entry: Mapping[str, Any], tags: list[str]) -> P
 
     rank = {tag: i for i, tag in enumerate(tags)}
     name, version = normalize(str(entry["name"])), str(entry["version"])
+    direct = _direct_url(request, name)
+    files = [entry["archive"]] if direct is not None and "archive" in entry else entry.get("wheels", [])
     candidates: list[tuple[int, str, str]] = []
-    for wheel in entry.get("wheels", []):
+    for wheel in files:
         url = strip_credentials(str(wheel.get("url") or Path(str(wheel.get("path", ""))).resolve().as_uri()))
         sha = str(wheel.get("hashes", {}).get("sha256", ""))
         try:
-            _, _, _, wheel_tags_ = parse_wheel_filename(url.rsplit("/", 1)[-1])
+            _, _, _, wheel_tags_ = parse_wheel_filename(url.split("#", 1)[0].rsplit("/", 1)[-1])
         except InvalidWheelFilename:
             continue
         best = min((rank[str(t)] for t in wheel_tags_ if str(t) in rank), default=None)
         if best is not None and sha:
-            candidates.append((best, url, sha))
+            candidates.append((best, direct or request.mirrors.to_canonical(url), sha))
     if not candidates:
         raise PypiError(
             _origin(request, name),
@@ -250,12 +299,33 @@ def _choose(request: PipRequest, entry: Mapping[str, Any], tags: list[str]) -> P
     candidates.sort()
     _, url, sha = candidates[0]
     hashes = tuple(dict.fromkeys([sha, *(c[2] for c in candidates)]))
-    return PipPackage(name=name, version=version, url=url, sha256=sha, hashes=hashes)
+    return PipPackage(name=name, version=version, url=url, sha256=sha, hashes=hashes, direct=direct is not None)
+
+
+def _direct_url(request: PipRequest, name: str) -> str | None:
+    """The URL a ``name @ URL`` requirement names, as written (``${TOKEN}`` unexpanded)."""
+    for dep in request.requirements:
+        _head, sep, url = dep.text.partition("@")
+        if sep and normalize(dep.name) == name and "://" in url:
+            return url.split(";", 1)[0].strip()
+    return None
+
+
+def _check_hashes(request: PipRequest, package: PipPackage) -> None:
+    """A ``--hash`` the spec gives for a requirement must be one of the locked files'."""
+    for dep in request.requirements:
+        if dep.hashes and normalize(dep.name) == package.name and not set(dep.hashes) & set(package.hashes):
+            raise PypiError(
+                dep.origin,
+                f"{package.name}=={package.version} resolves to {package.filename} (sha256 {package.sha256}), "
+                "which none of the line's --hash values names",
+                "update the --hash values, or pin the version they belong to",
+            )
 
 
 def uv_error(request: PipRequest, stderr: str) -> Exception:
     """Turn uv's failure output into an envtool error naming package, platform and fix."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", stderr)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", stderr).replace(f"+{PLACEHOLDER_LABEL}", " (installed by conda)")
     flat = re.sub(r"\s+", " ", text).strip()
     where = ", ".join(sorted({dep.origin.rsplit(":", 1)[0] for dep in request.requirements}))
     platform = f"{request.target.platform} (target {request.target.name!r}, Python {request.python_version})"
@@ -271,7 +341,7 @@ def uv_error(request: PipRequest, stderr: str) -> Exception:
         flat,
         re.I,
     ):
-        url = redact(request.settings.index_url)
+        url = redact(request.mirrors.to_mirror(request.index_url))
         return ChannelError(
             url, f"cannot reach the package index ({flat[:200]})", "check the index URL and your network"
         )

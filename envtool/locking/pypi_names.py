@@ -1,53 +1,54 @@
-"""Conda package names that differ from their PyPI project names.
+"""The PyPI project a conda package installs, from a maintained conda -> PyPI mapping.
 
-Only Python packages matter (those whose conda record depends on ``python``);
-for them the conda name is the PyPI name unless listed here. The table covers
-the packages of the scientific and ML stack whose names differ.
+The mapping is prefix-dev/parselmouth's (the one pixi relies on), built from
+the ``*.dist-info`` inside every conda-forge package and shipped with envtool as
+``conda_pypi_mapping.json`` with its source, commit and date; refresh it with
+``nox -s pypi_mapping`` (``scripts/refresh_pypi_mapping.py``).
 
->>> pypi_name("matplotlib-base"), pypi_name("pytorch"), pypi_name("numpy")
-('matplotlib', 'torch', 'numpy')
+A conda package counts as installing a PyPI project when the mapping says so
+(``python-fastjsonschema`` installs ``fastjsonschema``, ``tensorflow`` and
+``tensorflow-base`` install ``tensorflow``); when the mapping says it installs
+none (``libprotobuf``, ``python``) it does not; a package the mapping does not
+know (a private channel's) counts under its own name if it depends on
+``python``, as conda-lock assumes.
+
+>>> pypi_name("matplotlib-base"), pypi_name("python-fastjsonschema"), pypi_name("libprotobuf")
+('matplotlib', 'fastjsonschema', None)
+>>> pypi_name("my-private-pkg", depends=("python >=3.9",)), pypi_name("my-private-lib")
+('my-private-pkg', None)
 """
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
 from envtool.model import normalize
 
-CONDA_TO_PYPI: dict[str, str] = {
-    "matplotlib-base": "matplotlib",
-    "pytorch": "torch",
-    "pytorch-cpu": "torch",
-    "pytorch-gpu": "torch",
-    "tensorflow-base": "tensorflow",
-    "tensorflow-gpu": "tensorflow",
-    "py-opencv": "opencv-python",
-    "pyqt": "pyqt5",
-    "pytables": "tables",
-    "typing_extensions": "typing-extensions",
-    "importlib_metadata": "importlib-metadata",
-    "importlib_resources": "importlib-resources",
-    "prompt_toolkit": "prompt-toolkit",
-    "jupyter_core": "jupyter-core",
-    "jupyter_client": "jupyter-client",
-    "jupyter_server": "jupyter-server",
-    "ruamel_yaml": "ruamel-yaml",
-    "msgpack-python": "msgpack",
-    "protobuf": "protobuf",
-    "libprotobuf": "",  # C++ library, not the Python package
-    "grpcio": "grpcio",
-    "py-cpuinfo": "py-cpuinfo",
-    "absl-py": "absl-py",
-    "google-auth": "google-auth",
-    "keras": "keras",
-    "python-flatbuffers": "flatbuffers",
-    "python-gflags": "python-gflags",
-    "pyyaml": "pyyaml",
-    "pywin32-on-windows": "",
-    "brotli-python": "brotli",
-    "brotlipy": "brotlipy",
-    "pysocks": "pysocks",
-}
+MAPPING_FILE = Path(__file__).with_name("conda_pypi_mapping.json")
 
 
-def pypi_name(conda_name: str) -> str:
-    """The PyPI project name for a conda Python package ('' when it has none)."""
-    return normalize(CONDA_TO_PYPI.get(conda_name, conda_name))
+@functools.cache
+def _data() -> Mapping[str, Any]:
+    data: Mapping[str, Any] = json.loads(MAPPING_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def mapping_source() -> str:
+    """Where and when the shipped mapping comes from (for ``--version``-like reports and docs)."""
+    data = _data()
+    return f"{data['source']} @ {str(data['commit'])[:12]} ({data['date']})"
+
+
+def pypi_name(conda_name: str, depends: Sequence[str] = ()) -> str | None:
+    """The PyPI project a conda package installs (normalized), or None when it installs none."""
+    mapping: Mapping[str, str | None] = _data()["mapping"]
+    if conda_name in mapping:
+        name = mapping[conda_name]
+        return normalize(name) if name else None
+    if any(dep.split()[0] == "python" for dep in depends if dep.strip()):
+        return normalize(conda_name)
+    return None

@@ -2,25 +2,32 @@
 
 Channels are solved in priority order (strict by default) with the target's
 virtual packages; a mirror, when configured, is where repodata is read from,
-while the locked records keep their canonical URLs.
+while the locked records keep their canonical URLs. A channel-pinned spec
+(``conda-forge::numpy``) asks for its channel's canonical URL, so it is routed
+through that channel's mirror too, and its channel is searched (last) even
+when ``channels:`` does not list it, as conda does. With a cut-off date
+(``exclude-newer``), records built later are left out; records without a
+timestamp are kept.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from envtool.errors import ChannelError, SolveError, SpecError
-from envtool.inputs.mirrors import MirrorMap, channel_url
-from envtool.inputs.spec import EnvSpec
+from envtool.errors import ChannelError, SpecError
+from envtool.inputs.mirrors import MirrorMap, SpecialChannelError, channel_url, expand_channels, split_subdir
+from envtool.inputs.spec import Dependency, EnvSpec
 from envtool.inputs.targets import Target
+from envtool.locking.explain import solve_error
 from envtool.model import CondaPackage
 from envtool.urls import redact, strip_credentials
 
 if TYPE_CHECKING:
+    import datetime
+
     import rattler
 
 
@@ -34,11 +41,14 @@ class SolveRequest:
     mirrors: MirrorMap
     base: Path  # relative channel paths are resolved against this folder
     locked: tuple[CondaPackage, ...] = ()  # previous pins to keep where the specs allow (lock --update)
+    exclude_newer: str | None = None  # RFC 3339 cut-off date for records
 
     @property
     def channels(self) -> list[str]:
-        """Canonical channel URLs in priority order."""
-        return [channel_url(c, self.base) for c in self.spec.channels]
+        """Canonical channel URLs in priority order; channels only named in ``channel::name`` specs come last."""
+        listed = expand_channels(self.spec.channels, self.target.platform, self.base)
+        pinned = [channel_url(pin[0], self.base) for pin in map(_pinned_channel, self.spec.conda) if pin]
+        return list(dict.fromkeys([*listed, *pinned]))
 
 
 def make_gateway(cache_dir: Path | None) -> rattler.Gateway:
@@ -54,14 +64,33 @@ def make_gateway(cache_dir: Path | None) -> rattler.Gateway:
     return rattler.Gateway(cache_dir=cache_dir / "repodata" if cache_dir else None, client=Client.default_client())
 
 
-def match_specs(spec: EnvSpec) -> list[rattler.MatchSpec]:
-    """Parse every conda dependency; a bad one is a :class:`SpecError` naming file and line."""
+def match_specs(spec: EnvSpec, mirrors: MirrorMap | None = None, base: Path | None = None) -> list[rattler.MatchSpec]:
+    """Parse every conda dependency; a bad one is a :class:`SpecError` naming file and line.
+
+    A ``channel::name`` spec is rewritten to the URL its channel is read from
+    (the mirror's, when one is configured), so that it matches the records read there.
+    """
     import rattler
 
     specs = []
     for dep in spec.conda:
+        text = dep.text
         try:
-            specs.append(rattler.MatchSpec(dep.text))
+            parsed = rattler.MatchSpec(text)
+            pin = _pinned_channel(dep)
+            if parsed.channel is not None and pin is None:
+                raise SpecError(dep.origin, f"channel given in brackets in {text!r}", "write it as 'channel::name ...'")
+            if pin is not None:
+                channel, subdir, rest = pin
+                url = (mirrors or MirrorMap()).to_mirror(channel_url(channel, base))
+                parsed = rattler.MatchSpec(f"{url}{'/' + subdir if subdir else ''}::{rest}")
+            specs.append(parsed)
+        except SpecialChannelError as exc:
+            raise SpecError(
+                dep.origin, f"{exc}:: in {text!r} names no single channel", "name the channel, e.g. pkgs/main::name"
+            ) from None
+        except SpecError:
+            raise
         except Exception as exc:  # rattler raises its own InvalidMatchSpecError family
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SpecError(
@@ -72,15 +101,29 @@ def match_specs(spec: EnvSpec) -> list[rattler.MatchSpec]:
     return specs
 
 
+def _pinned_channel(dep: Dependency) -> tuple[str, str | None, str] | None:
+    """``(channel, subdir, rest)`` of a ``channel[/subdir]::rest`` spec, else None."""
+    head, sep, rest = dep.text.partition("::")
+    if not sep:
+        return None
+    channel, subdir = split_subdir(head)
+    return channel, subdir, rest
+
+
 async def solve_conda(request: SolveRequest, gateway: rattler.Gateway) -> tuple[CondaPackage, ...]:
     """Solve the conda half of ``request``; records come back with canonical URLs."""
     import rattler
     from rattler.exceptions import SolverError
 
-    specs = match_specs(request.spec)
+    specs = match_specs(request.spec, request.mirrors, request.base)
     if not specs:
         return ()
-    canonical = request.channels
+    try:
+        canonical = request.channels
+    except SpecialChannelError as exc:
+        raise SpecError(
+            str(request.spec.sources[-1]), f"channel {exc} names no single channel", "name the channel"
+        ) from None
     if not canonical:
         raise SpecError(
             str(request.spec.sources[-1]),
@@ -110,13 +153,11 @@ async def solve_conda(request: SolveRequest, gateway: rattler.Gateway) -> tuple[
             locked_packages=locked,
             virtual_packages=virtual,
             channel_priority=priority,
+            exclude_newer=_cutoff(request.exclude_newer),
+            timestamp_policy="allow-missing",
         )
     except SolverError as exc:
-        raise SolveError(
-            ", ".join(str(p) for p in request.spec.sources),
-            f"target {request.target.name!r} ({request.target.platform}) cannot be solved: {explain(str(exc))}",
-            "relax or change the pins named above, or check the target's virtual-packages",
-        ) from None
+        raise solve_error(request.target, request.spec, str(exc)) from None
     except Exception as exc:
         if type(exc).__name__ in ("GatewayError", "FetchRepoDataError", "InvalidChannelError", "IoError"):
             url = ", ".join(redact(request.mirrors.to_mirror(u)) for u in canonical)
@@ -141,18 +182,13 @@ def _package(record: rattler.RepoDataRecord, mirrors: MirrorMap) -> CondaPackage
     )
 
 
-def explain(message: str, limit: int = 6) -> str:
-    """Trim the solver's explanation to the lines that name the conflict, joined on one line.
+def _cutoff(value: str | None) -> datetime.datetime | None:
+    import datetime
 
-    >>> explain("Cannot solve the request because of: foo >=2 cannot be installed because\\n"
-    ...         "  there are no viable options:\\n  └─ foo 2 would require\\n     └─ __cuda, which is missing")
-    'foo >=2 cannot be installed because there are no viable options: foo 2 would require __cuda, which is missing'
-    """
-    text = message.split("because of:", 1)[-1] if "because of:" in message else message
-    lines = [re.sub(r"^[\s│├└─|`]+", "", line).strip() for line in text.splitlines()]
-    lines = [line for line in lines if line]
-    joined = " ".join(lines[: limit * 2])
-    return re.sub(r"\s+", " ", joined).strip()
+    if value is None:
+        return None
+    cutoff = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=datetime.timezone.utc)
 
 
 def _first_line(text: str) -> str:

@@ -71,6 +71,17 @@ def test_target_option_limits_the_run(root: Path) -> None:
             ),
             r"invalid virtual package 'cuda'",
         ),
+        (
+            ("base.yml", "channels: [conda-forge]\ndependencies:\n  - python=3.9\n  - pip:\n    - -e .\n"),
+            r"base.yml:5: pip line '-e \.' cannot be locked; an editable install is a working copy",
+        ),
+        (
+            (
+                "targets.yml",
+                "version: 1\npypi:\n  exclude-newer: '2023-04-30'\ntargets: {t: {platform: linux-64, specs: [base.yml]}}\n",
+            ),
+            r"targets.yml:3: exclude-newer under 'pypi:'.*move it to the top level",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(root: Path, edit: tuple[str, str], pattern: str) -> None:

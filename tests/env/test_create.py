@@ -490,3 +490,21 @@ def test_cli_sigterm_while_uv_installs_changes_nothing(
 
 
 # --------------------------------------------------------------------------- signals held during the swap
+
+
+@pytest.mark.usefixtures("cold_cache", "uv_online")
+def test_wheels_come_through_a_pypi_index_mirror(world: World, tmp_path: Path) -> None:
+    from envtool.inputs.mirrors import MirrorMap
+
+    # The lock names PyPI's files; a PyPI mirror serves them at the same paths beside its /simple.
+    path = "packages/0a/1b/2c3d/tiny-1.0-py3-none-any.whl"
+    served = tmp_path / "pypi-mirror"
+    (served / path).parent.mkdir(parents=True)
+    shutil.copy(world.files["tiny"], served / path)
+    (tiny,) = world.lock.pip
+    lock = replace(world.lock, pip=(replace(tiny, url=f"https://files.pythonhosted.org/{path}"),))
+    with DirectoryServer(served) as server:
+        mirrors = MirrorMap({**world.mirrors().mirrors, "https://pypi.org/simple": f"{server.url}/simple"})
+        result = create(world, tmp_path / "env", lock=lock, mirrors=mirrors)
+        assert server.count(f"/{path}") >= 1
+    assert result.pip_packages == 1

@@ -1,4 +1,5 @@
-"""Environment specs: read strictly (every bad value named with file and line) and composed in order."""
+"""Environment specs: read strictly (every bad value named with file and line) and composed in order;
+specs as people write them (``conda env export`` output, conda-lock's selectors and keys)."""
 
 from __future__ import annotations
 
@@ -155,3 +156,117 @@ def test_unreadable_files_are_spec_errors(tmp_path: Path) -> None:
     path = spec(tmp_path, "name: tf\nchannels: [conda-forge\n")
     assert refused(path) == f"{path}:3: malformed YAML (expected ',' or ']', but got '<stream end>'); fix the syntax"
     assert refused(tmp_path / "gone.yml") == f"{tmp_path / 'gone.yml'}: file not found; create it or fix the path"
+
+
+# What `conda env export` writes (conda 23-26): name, channels with defaults, exact pins,
+# a pip section of == pins, prefix; name may be null when exported by prefix.
+CONDA_ENV_EXPORT = """\
+name: null
+channels:
+  - conda-forge
+  - defaults
+dependencies:
+  - _libgcc_mutex=0.1=conda_forge
+  - numpy=1.23.5=py39h3d75532_0
+  - python=3.9.16=h2782a2a_0_cpython
+  - pip:
+      - tensorflow-cpu==2.9.3
+      - protobuf==3.19.6
+variables:
+  TF_CPP_MIN_LOG_LEVEL: '1'
+prefix: /home/me/miniconda3/envs/tf
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "s.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_conda_env_export_file_is_accepted_as_conda_reads_it(tmp_path: Path) -> None:
+    spec = load(_write(tmp_path, CONDA_ENV_EXPORT))
+    assert spec.name == ""
+    assert spec.channels == ("conda-forge", "defaults")
+    assert [d.text for d in spec.conda] == [
+        "_libgcc_mutex=0.1=conda_forge", "numpy=1.23.5=py39h3d75532_0", "python=3.9.16=h2782a2a_0_cpython",
+    ]  # fmt: skip
+    assert [d.text for d in spec.pip] == ["tensorflow-cpu==2.9.3", "protobuf==3.19.6"]
+    assert dict(spec.variables) == {"TF_CPP_MIN_LOG_LEVEL": "1"}
+    assert "prefix" not in spec.canonical()  # where it was exported from is not an input
+
+
+def test_selectors_apply_per_platform_as_conda_lock_reads_them(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "dependencies:\n  - python=3.9\n  - pywin32  # [win]\n  - libgcc-ng  # [linux64]\n"
+        "  - numpy=1.23  # [unix]\n  - numpy=1.22  # [win]\n  - pip:\n    - uvloop  # [unix]\n",
+    )
+    spec = compose([load(path)])
+    linux, win = spec.for_platform("linux-64"), spec.for_platform("win-64")
+    assert [d.text for d in linux.conda] == ["python=3.9", "libgcc-ng", "numpy=1.23", "pip"]  # for uvloop
+    assert [d.text for d in win.conda] == ["python=3.9", "pywin32", "numpy=1.22"]
+    assert [d.text for d in linux.pip] == ["uvloop"] and win.pip == ()
+    assert [d.text for d in spec.for_platform("osx-arm64").conda] == ["python=3.9", "numpy=1.23", "pip"]
+    # the selector is part of the spec's fingerprint: moving a package to another platform is a change
+    assert "pywin32  # [win]" in load(path).canonical()["conda"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("dependencies:\n  - python=3.9\n  - numpy  # [py<39]\n", 3, r"unsupported selector \[py<39\]"),
+        (
+            "channels:\n  - conda-forge  # [win]\ndependencies: [python]\n",
+            2,
+            "selector on a line that is not a dependency",
+        ),
+        ("platforms: [linux-64]\ndependencies: [python]\n", 1, "platforms are declared per target"),
+        ("category: dev\ndependencies: [python]\n", 1, "no categories"),
+        ("pip-repositories: [https://x.org/simple]\ndependencies: [python]\n", 1, "--extra-index-url"),
+        ("allow-pypi-requests: false\ndependencies: [python]\n", 1, "--no-index"),
+        ("channels: [local]\ndependencies: [python]\n", 1, "conda-build's output folder"),
+        ("channels:\n  - https://${USER}:${TOKEN}@conda.example.org/private\n", 2, "environment variable in channel"),
+    ],
+)
+def test_conda_lock_forms_envtool_cannot_honour_are_refused_with_file_and_line(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(SpecError, match=message) as caught:
+        load(path)
+    assert caught.value.where == f"{path}:{line}"
+
+
+def test_a_selector_on_the_pip_list_or_a_requirements_file_selects_all_it_brings(tmp_path: Path) -> None:
+    (tmp_path / "win.txt").write_text("pywin32\nwmi\n")
+    path = _write(tmp_path, "dependencies:\n  - pip:  # [unix]\n    - uvloop\n  - pip:\n    - -r win.txt  # [win]\n")
+    spec = compose([load(path)])
+    assert [d.text for d in spec.for_platform("linux-64").pip] == ["uvloop"]
+    assert [d.text for d in spec.for_platform("win-64").pip] == ["pywin32", "wmi"]
+    index_line = _write(tmp_path, "dependencies:\n  - pip:\n    - --index-url https://x.org/simple  # [win]\n")
+    with pytest.raises(SpecError, match=r"selector \[win\] on pip option") as caught:
+        load(index_line)
+    assert caught.value.where == f"{index_line}:3"
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "meta.yaml"])
+def test_conda_lock_sources_other_than_environment_yml_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(SpecError, match=r"envtool reads environment\.yml specs"):
+        load(_write(tmp_path, "[project]\nname = 'x'\n", name))
+
+
+def test_a_pip_list_brings_pip_as_conda_lock_does(tmp_path: Path) -> None:
+    spec = compose([load(_write(tmp_path, "dependencies:\n  - python=3.9\n  - pip:\n    - six\n"))])
+    assert [d.text for d in spec.for_platform("linux-64").conda] == ["python=3.9", "pip"]
+    assert "pip" not in [d.text for d in spec.conda]  # not an input: the spec is what was written
+    with_pip = compose([load(_write(tmp_path, "dependencies:\n  - pip=23\n  - pip:\n    - six\n", "b.yml"))])
+    assert [d.text for d in with_pip.for_platform("linux-64").conda] == ["pip=23"]
+
+
+def test_a_later_or_selected_pin_replaces_an_earlier_one_per_platform(tmp_path: Path) -> None:
+    base = load(_write(tmp_path, "dependencies:\n  - numpy=1.22  # [win]\n  - scipy\n", "base.yml"))
+    overlay = load(_write(tmp_path, "dependencies:\n  - numpy=1.23\n  - scipy=1.9  # [linux]\n", "gpu.yml"))
+    spec = compose([base, overlay])
+    assert [d.text for d in spec.for_platform("win-64").conda] == ["numpy=1.23", "scipy"]
+    assert sorted(d.text for d in spec.for_platform("linux-64").conda) == ["numpy=1.23", "scipy=1.9"]
