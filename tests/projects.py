@@ -222,3 +222,20 @@ class PausedLock:
             self.proc.stderr.close()
         os.close(self.ready)
         os.close(self.go)
+
+
+def build_times_only(channel: Path) -> Path:
+    """Drop the indexer's ``indexed_timestamp`` (the time of indexing, i.e. now) from a test channel's records.
+
+    conda-forge's records carry build times only; with a cut-off date (``exclude-newer``) a
+    channel indexed by the test would otherwise be wholly newer than any date in the past.
+    """
+    import json
+
+    for repodata in channel.glob("*/repodata.json"):
+        data = json.loads(repodata.read_text())
+        for key in ("packages", "packages.conda"):
+            for record in data.get(key, {}).values():
+                record.pop("indexed_timestamp", None)
+        repodata.write_text(json.dumps(data))
+    return channel

@@ -286,7 +286,7 @@ async def solve_target(
         target=target.name,
         platform=target.platform,
         name=spec.name or target.name,
-        channels=tuple(strip_credentials(c) for c in spec.channels),  # as the specs spell them, minus credentials
+        channels=tuple(strip_credentials(c) for c in request.spelled_channels),  # as spelled, minus credentials
         conda=conda,
         pip=pip,
         variables=dict(spec.variables),

@@ -50,6 +50,17 @@ class SolveRequest:
         pinned = [channel_url(pin[0], self.base) for pin in map(_pinned_channel, self.spec.conda) if pin]
         return list(dict.fromkeys([*listed, *pinned]))
 
+    @property
+    def spelled_channels(self) -> list[str]:
+        """The channels as the specs spell them, then those only named in ``channel::name`` pins (as spelled there)."""
+        listed = expand_channels(self.spec.channels, self.target.platform, self.base)
+        pinned = [
+            pin[0]
+            for pin in map(_pinned_channel, self.spec.conda)
+            if pin and channel_url(pin[0], self.base) not in listed
+        ]
+        return list(dict.fromkeys([*self.spec.channels, *pinned]))
+
 
 def make_gateway(cache_dir: Path | None) -> rattler.Gateway:
     """A rattler gateway caching repodata under ``cache_dir`` (rattler's default when None).

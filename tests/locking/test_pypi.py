@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +19,7 @@ from envtool.locking.lock import LockRequest, check, lock
 from envtool.locking.pypi import conda_python_packages, uv_platform, wheel_tags
 from envtool.model import CondaPackage
 from tests.factories import DirectoryServer, channel_url, make_simple_index, make_wheel, sha256_file
-from tests.projects import envtool, lock_files, tf_channel, wheels, write_project
+from tests.projects import build_times_only, envtool, lock_files, tf_channel, wheels, write_project
 
 
 def _project(tmp_path: Path, pip: list[str], platform: str = "linux-64", **pypi: object) -> Path:
@@ -202,10 +202,13 @@ def test_exclude_newer_resolves_from_uvs_cache_first_and_online_on_a_miss(
     folder = wheels(tmp_path)
     make_wheel(folder, "latepkg", "1.0")
     index = _CachingIndex(tmp_path / "index", sorted(folder.glob("*.whl")))
-    channel = tf_channel(tmp_path)
+    channel = build_times_only(tf_channel(tmp_path))
     spec = {"channels": [channel_url(channel)], "dependencies": ["python=3.9", "numpy<2", "pip", {"pip": ["tinypkg"]}]}
-    pypi = {"index-url": f"{index.url}/simple", "exclude-newer": "2024-01-01T00:00:00Z"}
-    manifest = write_project(tmp_path, {"t": {"platform": "linux-64", "specs": ["s.yml"]}}, {"s.yml": spec}, pypi=pypi)
+    pypi = {"index-url": f"{index.url}/simple"}
+    manifest = write_project(
+        tmp_path, {"t": {"platform": "linux-64", "specs": ["s.yml"]}}, {"s.yml": spec},
+        pypi=pypi, **{"exclude-newer": "2024-01-01T00:00:00Z"},
+    )  # fmt: skip
     try:
         lock(LockRequest(manifest=manifest))
         assert any(path.startswith("/simple/tinypkg") for path in index.requests)
@@ -221,6 +224,8 @@ def test_exclude_newer_resolves_from_uvs_cache_first_and_online_on_a_miss(
         assert any(path.startswith("/simple/latepkg") for path in index.requests)
     finally:
         index.stop()
+
+
 def _index(tmp_path: Path) -> Path:
     """A PyPI-shaped index folder: ``simple/`` pages linking to ``files/``, and a wheel served by URL."""
     folder = tmp_path / "built"
@@ -401,11 +406,7 @@ def test_one_cut_off_date_applies_to_the_pip_half_too(tmp_path: Path, monkeypatc
     try:
         index = f"http://127.0.0.1:{server.server_address[1]}/simple"
         manifest = _private_project(tmp_path, ["tinydep"], **{"index-url": index})
-        for repodata in (tmp_path / "channel").glob("*/repodata.json"):  # build times only, as conda-forge's
-            data = json.loads(repodata.read_text())
-            for record in data["packages"].values():
-                record.pop("indexed_timestamp", None)
-            repodata.write_text(json.dumps(data))
+        build_times_only(tmp_path / "channel")
         assert [p.version for p in lock(LockRequest(manifest)).solved[0].pip] == ["1.1"]
         text = manifest.read_text().replace("targets:", "exclude-newer: '2023-04-30'\ntargets:", 1)
         manifest.write_text(text)

@@ -60,7 +60,7 @@ def test_a_channel_named_only_in_a_pin_is_searched_and_subdir_pins_hold(tmp_path
     pins = {p.name: p for p in result.solved[0].conda}
     assert pins["extra-tool"].url == f"{extra.resolve().as_uri()}/noarch/extra-tool-1.0-0.tar.bz2"
     assert pins["numpy"].version == "1.23.5"  # conda-forge's, though the other channel has a newer one
-    assert result.solved[0].channels == (CONDA_FORGE, extra.resolve().as_uri())
+    assert result.solved[0].channels == ("conda-forge", "../extra")  # as spelled; a pin's channel is listed too
 
 
 def test_defaults_means_anacondas_channels_and_nodefaults_adds_none(tmp_path: Path) -> None:
@@ -78,7 +78,7 @@ def test_defaults_means_anacondas_channels_and_nodefaults_adds_none(tmp_path: Pa
     ]  # fmt: skip
     # nodefaults: no default channel is read (there is no mirror for them here, nor a network)
     _one_target(tmp_path, {"channels": [str(main), "nodefaults"], "dependencies": ["python=3.9"]})
-    assert lock(LockRequest(manifest)).solved[0].channels == (main.as_uri(),)
+    assert lock(LockRequest(manifest)).solved[0].channels == (str(main), "nodefaults")  # as spelled, for conda
 
 
 def test_unsatisfiable_virtual_package_names_the_constraint_and_the_fix(tmp_path: Path) -> None:
