@@ -92,10 +92,24 @@ def _env_file_view(path: Path) -> tuple[dict[str, str], dict[str, str]]:
             conda[name.strip()] = f"{version} {build}"
         elif isinstance(dep, Mapping):
             for line in dep.get("pip") or []:
+                if str(line).startswith("-"):
+                    continue  # an index option (--index-url ...), not a pin
                 pin, _, digest = str(line).partition("--hash=")
                 name, _, version = pin.partition("==")
+                if " @ " in pin:  # a wheel asked for by URL: its version is in its file name
+                    name, _, url = pin.partition(" @ ")
+                    version = _wheel_version(url.strip())
                 pip[normalize(name.strip())] = f"{version.strip()} {digest.strip().removeprefix('sha256:')}"
     return conda, pip
+
+
+def _wheel_version(url: str) -> str:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        return str(parse_wheel_filename(url.split("#", 1)[0].rsplit("/", 1)[-1])[1])
+    except InvalidWheelFilename:
+        return url
 
 
 def _first_line(exc: BaseException) -> str:

@@ -110,7 +110,7 @@ def _python_name(package: Package) -> str:
     """The PyPI name a conda Python package installs (``""`` for other conda packages)."""
     if not isinstance(package, CondaPackage) or package.name == "python":
         return ""
-    return pypi_name(package.name) if any(d.split()[0] == "python" for d in package.depends if d.strip()) else ""
+    return pypi_name(package.name, package.depends) or ""
 
 
 def _moves(

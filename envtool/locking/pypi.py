@@ -154,11 +154,23 @@ def env_file_options(request: PipRequest) -> tuple[str, ...]:
     if options.no_index:
         lines.append("--no-index")
     elif request.index_url.rstrip("/") != PYPI_INDEX:
-        lines.append(f"--index-url {request.index_url}")
-    lines += [f"--extra-index-url {url}" for url in options.extra_index_urls]
-    lines += [f"--find-links {link}" for link in request.find_links]
+        lines.append(f"--index-url {_written(request.index_url)}")
+    lines += [f"--extra-index-url {_written(url)}" for url in options.extra_index_urls]
+    lines += [f"--find-links {_written(link)}" for link in request.find_links]
     lines += [f"--trusted-host {host}" for host in options.trusted_hosts]
     return tuple(lines)
+
+
+def _written(url: str) -> str:
+    """``url`` as a lock may carry it: credentials stripped, unless they are only ``${NAME}`` references.
+
+    >>> _written("https://alice:s3cret@pypi.example/simple"), _written("https://${USER}:${TOKEN}@pypi.example/simple")
+    ('https://pypi.example/simple', 'https://${USER}:${TOKEN}@pypi.example/simple')
+    """
+    userinfo = re.match(r"[A-Za-z][A-Za-z0-9+.\-]*://([^/@\s]*)@", url)
+    if userinfo and re.fullmatch(r"(\$\{[A-Z0-9_]+\}|:)+", userinfo.group(1)) and "/t/" not in url:
+        return url  # pip expands them when conda's pip step runs; nothing secret is written
+    return strip_credentials(url)
 
 
 def uv_command(
@@ -303,11 +315,11 @@ def _choose(request: PipRequest, entry: Mapping[str, Any], tags: list[str]) -> P
 
 
 def _direct_url(request: PipRequest, name: str) -> str | None:
-    """The URL a ``name @ URL`` requirement names, as written (``${TOKEN}`` unexpanded)."""
+    """The URL a ``name @ URL`` requirement names, as written (``${TOKEN}`` unexpanded, credentials stripped)."""
     for dep in request.requirements:
         _head, sep, url = dep.text.partition("@")
         if sep and normalize(dep.name) == name and "://" in url:
-            return url.split(";", 1)[0].strip()
+            return _written(url.split(";", 1)[0].strip())
     return None
 
 

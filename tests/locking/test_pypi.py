@@ -339,7 +339,7 @@ def test_index_options_reach_uv_through_mirrors_and_the_env_file_as_written(
     mirrors = MirrorMap.parse(["https://private.example/simple=https://mirror.example/private/simple"], "--mirror")
     request = PipRequest(
         Target("t", "linux-64", (), (), "t"), (Dependency("six", "s.yml:5"),), "3.9.13", {},
-        PypiSettings(exclude_newer="2023-04-30T00:00:00Z"), tmp_path, (), options, mirrors,
+        PypiSettings(exclude_newer="2023-04-30T00:00:00Z"), tmp_path, options=options, mirrors=mirrors,
     )  # fmt: skip
     monkeypatch.setenv("TOKEN", "s3cret")
     pairs = list(itertools.pairwise(uv_command(request, Path("r.in"), Path("c.txt"), Path("pylock.toml"))))
