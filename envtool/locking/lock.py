@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envtool.errors import LockFormatError
 from envtool.inputs.fingerprint import Fingerprint, file_digests, fingerprint, source_files
 from envtool.inputs.mirrors import MirrorMap
 from envtool.inputs.spec import EnvSpec, compose, load
@@ -298,25 +297,12 @@ async def solve_target(
 
 
 def _kept_group_members(manifest: Manifest, lock_dir: Path, to_solve: list[Target]) -> dict[str, TargetLock]:
-    """Locks of group members that are not re-solved, read back from their group file."""
-    from envtool.lockfiles.conda_lock import read_conda_lock
+    """The current locks of the group members not being solved (rewritten unchanged beside the solved ones)."""
+    from envtool.locking.update import previous_locks
 
     solving = {t.name for t in to_solve}
-    kept: dict[str, TargetLock] = {}
-    for group in sorted({t.lockfile for t in to_solve}):
-        path = lock_dir / f"{group}-lock.yml"
-        members = [t for t in manifest.group(group) if t.name not in solving and not t.pending]
-        if not members or not path.is_file():
-            continue
-        try:
-            existing = {lk.target: lk for lk in read_conda_lock(path)}
-        except LockFormatError:
-            continue
-        for member in members:
-            old = existing.get(member.name)
-            if old is not None and old.platform == member.platform:
-                kept[member.name] = old
-    return kept
+    members = [m for g in sorted({t.lockfile for t in to_solve}) for m in manifest.group(g)]
+    return previous_locks(manifest, lock_dir, [m for m in members if m.name not in solving and not m.pending])
 
 
 def _render_all(
