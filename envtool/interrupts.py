@@ -26,7 +26,11 @@ import _signal  # type: ignore[import-not-found]
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the CLI imports this module first thing: nothing else at run time
     import subprocess
+    from collections.abc import Coroutine
     from types import FrameType
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 #: SIGINT, SIGTERM and SIGHUP (where the platform has it)
 SIGNALS: tuple[int, ...] = tuple(
@@ -109,6 +113,55 @@ def install() -> None:
         assert isinstance(received, list)
         if received:
             raise Interrupted(received[0])
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, stopped by SIGINT/SIGTERM/SIGHUP through the event loop itself.
+
+    Raising from a signal handler while the loop runs can land inside the loop's own
+    bookkeeping (a future's result half-delivered by rattler's threads), and the
+    clean-up of ``asyncio.run`` then waits for it forever. So, while :func:`install`'s
+    handlers are active, the loop takes the signals: the first cancels the task (every
+    ``finally`` runs, uv children are stopped), later ones are only recorded, and
+    :class:`Interrupted` is raised once the loop has ended. Elsewhere (envtool used as a
+    library) this is plain ``asyncio.run``.
+    """
+    import asyncio
+
+    try:
+        ours = all(_signal.getsignal(sig) is _handler for sig in SIGNALS)
+    except ValueError:
+        ours = False
+    if not ours:
+        return asyncio.run(coro)
+    received = _state["received"]
+    assert isinstance(received, list)
+
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def on_signal(signum: int) -> None:
+            received.append(signum)
+            if len(received) == 1:
+                task.cancel()
+
+        for sig in SIGNALS:
+            loop.add_signal_handler(sig, on_signal, sig)
+        try:
+            return await coro
+        finally:
+            for sig in SIGNALS:
+                loop.remove_signal_handler(sig)
+            _install()  # asyncio put back the defaults, not envtool's handlers
+
+    try:
+        return asyncio.run(guarded())
+    except asyncio.CancelledError:
+        if received:
+            raise Interrupted(received[0]) from None
+        raise
 
 
 def exit_code(exc: BaseException) -> int:

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -182,3 +183,34 @@ def test_a_signal_during_start_up_never_gives_a_traceback_or_another_code(locked
 def uv_online(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let uv reach the local HTTP server (conftest keeps uv offline by default)."""
     monkeypatch.delenv("UV_OFFLINE", raising=False)
+
+
+def test_run_async_stops_the_loop_by_cancelling_it_and_raises_once_it_has_ended() -> None:
+    # The loop takes the signals: the first cancels the task (its ``finally`` runs inside the
+    # loop), a second during that clean-up is only recorded, envtool's handlers come back after.
+    script = textwrap.dedent(
+        """
+        import asyncio, os, signal
+        from envtool import interrupts
+
+        interrupts.install()
+        cleaned = []
+
+        async def forever():
+            loop = asyncio.get_running_loop()
+            loop.call_soon(os.kill, os.getpid(), signal.SIGTERM)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                os.kill(os.getpid(), signal.SIGINT)  # a second signal, during the clean-up
+                await asyncio.sleep(0)
+                cleaned.append(True)
+
+        try:
+            interrupts.run_async(forever())
+        except interrupts.Interrupted as exc:
+            print(exc.signum, cleaned, signal.getsignal(signal.SIGTERM) is interrupts._handler)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == [str(int(signal.SIGTERM)), "[True]", "True"], out.stderr

@@ -71,8 +71,10 @@ def run(coro: Any, settle: bool = True) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        from envtool.interrupts import run_async
+
         try:
-            return asyncio.run(coro)
+            return run_async(coro)
         finally:
             if settle:
                 let_rattler_finish()

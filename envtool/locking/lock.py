@@ -147,9 +147,9 @@ def _lock(manifest: Manifest, lock_dir: Path, request: LockRequest, say: Progres
         ):
             to_solve.append(target)  # its group file is missing or unreadable: solve it too
             specs.setdefault(target.name, [load(p) for p in target.specs])
-    import asyncio
+    from envtool.interrupts import run_async
 
-    solved, seconds = asyncio.run(_solve_all(manifest, to_solve, specs, request, say, previous=previous))
+    solved, seconds = run_async(_solve_all(manifest, to_solve, specs, request, say, previous=previous))
     changes = tuple(diff_target(previous.get(lk.target), lk) for lk in solved) if request.dry_run or previous else ()
     if request.dry_run:
         return LockResult(tuple(solved), tuple(fresh), (), seconds, pending, changes, channels=channels)
