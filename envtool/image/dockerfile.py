@@ -123,9 +123,11 @@ RUN set -eu; \\
 COPY opt/ /opt/
 # "CHANNEL=MIRROR ..." for the lock's conda channels and PyPI files; canonical URLs when empty.
 ARG ENVTOOL_MIRRORS=""
+# The build host is not where the image runs (a build sees no GPU): no host check here;
+# `envtool doctor` inside the running container checks the machine it runs on.
 RUN set -eu; \\
     {certs} ENVTOOL_MIRRORS="$ENVTOOL_MIRRORS" ENVTOOL_CACHE_DIR=/tmp/envtool-cache \\
-        {python} -m envtool create {lock} -p {ENV_PREFIX}; \\
+        {python} -m envtool create {lock} -p {ENV_PREFIX} --skip-host-check; \\
     {python} -m envtool verify {ENV_PREFIX} --lock {lock}; \\
     rm -rf /tmp/envtool-cache
 

@@ -72,6 +72,9 @@ def test_committed_target_dockerfile_parses_and_passes_hadolint(
     assert runtime["USER"] == ["1000:1000"]
     assert runtime["WORKDIR"] == ["/work"]
     assert runtime["COPY"] == ["--from=build /opt/env /opt/env", "--from=build /opt/envtool /opt/envtool"]
+    # a build sees no GPU: the build stage's create skips the host check (a GPU lock would be refused)
+    creates = [i["value"] for i in parser.structure if i["instruction"] == "RUN" and "envtool create" in i["value"]]
+    assert len(creates) == 1 and "--skip-host-check" in creates[0]
     labels = parser.labels
     group = next(p for p in (REPO / "locks").glob("*-lock.yml") if p.name == labels["dev.envtool.lock.file"])
     assert f"# body-sha256: {labels['dev.envtool.lock.body-sha256']}\n" in group.read_text()
