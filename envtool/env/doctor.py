@@ -155,7 +155,7 @@ def _versioned(needs: list[Need], name: str, have: str | None, sources: Mapping[
         return HostCheck(short, "skip", f"the lock needs no {name}")
     strictest = _strictest(relevant)
     bound = re.match(r">=\s*([\w.]+)", strictest.spec)
-    want = f" {bound.group(1)} or newer" if bound else ""
+    want = f" {_reported(name, bound.group(1))} or newer" if bound else ""
     if have is None:
         failure = sources.get(f"{short}-failure")
         found = f"no {label} found on this machine" + (f" ({failure})" if failure else "")
@@ -166,6 +166,21 @@ def _versioned(needs: list[Need], name: str, have: str | None, sources: Mapping[
     if failed:
         return HostCheck(short, "problem", f"{seen}, but {failed[0].why}", _FIXES[name].format(want=want))
     return HostCheck(short, "ok", f"{seen}; the lock needs {name} {strictest.spec or '(any)'}")
+
+
+def _reported(name: str, bound: str) -> str:
+    """The lowest version a host reports that meets ``>=bound``.
+
+    A driver reports ``__cuda`` as major.minor only, so ``>=11.2.2`` needs a driver
+    reporting 11.3 (conda compares 11.2 as older than 11.2.2).
+
+    >>> _reported("__cuda", "11.2.2"), _reported("__cuda", "11.2"), _reported("__glibc", "2.17.1")
+    ('11.3', '11.2', '2.17.1')
+    """
+    parts = bound.split(".")
+    if name != "__cuda" or len(parts) < 3 or not all(p.isdigit() for p in parts[:3]) or int(parts[2]) == 0:
+        return bound
+    return f"{parts[0]}.{int(parts[1]) + 1}"
 
 
 def _strictest(needs: list[Need]) -> Need:

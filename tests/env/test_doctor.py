@@ -57,3 +57,13 @@ def test_disk_is_compared_with_the_sizes_the_lock_records(tmp_path: Path) -> Non
     assert "1 of 1 packages' sizes known" in checks["disk"].detail
     unknown = {c.name: c for c in check_host(_lock(conda=(_pkg("x"),)), HostFacts("linux-64"), (), tmp_path)}
     assert unknown["disk"].status == "skip" and "records no package sizes" in unknown["disk"].detail
+
+
+def test_a_driver_reporting_the_locked_minor_is_told_to_reach_the_next_one(tmp_path: Path) -> None:
+    # nvidia-smi shows major.minor only: 11.2 is older than the lock's >=11.2.2, so the fix names 11.3.
+    lock = _lock(conda=(_pkg("cudatoolkit", "__cuda >=11.2.2"),))
+    checks = {c.name: c for c in check_host(lock, HostFacts("linux-64", cuda="11.2", glibc="2.36"), (), tmp_path)}
+    assert checks["cuda"].status == "problem"
+    assert "reports CUDA 11.3 or newer" in checks["cuda"].fix
+    ok = {c.name: c for c in check_host(lock, HostFacts("linux-64", cuda="11.3", glibc="2.36"), (), tmp_path)}
+    assert ok["cuda"].status == "ok"
