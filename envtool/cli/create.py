@@ -89,7 +89,7 @@ def create(
         click.echo(
             f"{verb} {result.prefix} ({result.conda_packages} conda, {result.pip_packages} pip "
             f"packages, {result.downloaded} downloaded) in {result.seconds:.1f}s; "
-            f"activate with: conda activate {result.prefix}",
+            f"run in it with: envtool run {result.target} -p {result.prefix} -- CMD",
             err=True,
         )
 

@@ -66,7 +66,7 @@ def _environment(target: str, prefix: Path | None, name: str | None) -> Environm
     if prefix is not None and name is not None:
         raise click.UsageError("give -p/--prefix or -n/--name, not both")
     root = project_root(Path.cwd())
-    where = prefix or default_prefix(name or target, root)
+    where = prefix or default_prefix(target if name is None else name, root)
     lock_hash = None
     try:  # the header alone says which inputs the lock was made from; no need to parse the body
         stamp = read_header(root / "locks" / f"{target}.yml").get(target)

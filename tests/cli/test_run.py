@@ -72,3 +72,10 @@ def _lock_hash(project: Path) -> str:
     from envtool.lockfiles.read import read_lock
 
     return read_lock(project / "locks" / "gpu.yml")[0].input_hash
+
+
+@pytest.mark.parametrize("command", [["run", "gpu", "-n", "", "--", "true"], ["shell", "gpu", "-n", ""]])
+def test_an_empty_name_is_refused_not_taken_for_the_default(project: Path, command: list[str]) -> None:
+    done = envtool(*command, cwd=project)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: -n/--name: invalid environment name ''"), done.stderr
