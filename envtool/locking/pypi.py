@@ -244,7 +244,11 @@ async def resolve_pip(request: PipRequest) -> tuple[PipPackage, ...]:
         command = uv_command(request, requirements, constraints, output, folder / "installed-by-conda")
         # With exclude-newer the index's answer cannot change, so uv's cache answers first and
         # the network is asked only on a cache miss (uv would otherwise revalidate every page).
-        attempts = [[*command, "--offline"], command] if request.settings.exclude_newer else [command]
+        # Not with several sources: offline, uv takes an index it has never read as empty, so a
+        # newly added --extra-index-url or --find-links would never be asked.
+        single_source = not request.options.extra_index_urls and not request.find_links
+        offline_first = bool(request.settings.exclude_newer) and single_source
+        attempts = [[*command, "--offline"], command] if offline_first else [command]
         for number, attempt in enumerate(attempts, start=1):
             proc = await asyncio.create_subprocess_exec(
                 *attempt, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env

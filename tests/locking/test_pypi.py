@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -222,6 +223,34 @@ def test_exclude_newer_resolves_from_uvs_cache_first_and_online_on_a_miss(
         result = lock(LockRequest(manifest=manifest)).solved[0]
         assert "latepkg" in {p.name for p in result.pip}  # a cache miss goes to the index
         assert any(path.startswith("/simple/latepkg") for path in index.requests)
+    finally:
+        index.stop()
+
+
+def test_a_newly_added_extra_index_is_asked_even_with_a_warm_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Offline, uv takes an index it never read as empty: a warm cache must not let an added
+    # --extra-index-url (here unreachable) go unasked and the lock "succeed" without it.
+    from envtool.errors import EnvtoolError
+
+    monkeypatch.delenv("UV_OFFLINE", raising=False)
+    folder = wheels(tmp_path)
+    index = _CachingIndex(tmp_path / "index", sorted(folder.glob("*.whl")))
+    channel = build_times_only(tf_channel(tmp_path))
+    spec = {"channels": [channel_url(channel)], "dependencies": ["python=3.9", "numpy<2", "pip", {"pip": ["tinypkg"]}]}
+    manifest = write_project(
+        tmp_path, {"t": {"platform": "linux-64", "specs": ["s.yml"]}}, {"s.yml": spec},
+        pypi={"index-url": f"{index.url}/simple"}, **{"exclude-newer": "2024-01-01T00:00:00Z"},
+    )  # fmt: skip
+    try:
+        lock(LockRequest(manifest=manifest))
+        before = lock_files(tmp_path)
+        spec["dependencies"][-1] = {"pip": ["--extra-index-url http://127.0.0.1:9/simple", "tinypkg"]}
+        (manifest.parent / "s.yml").write_text(yaml.safe_dump(spec))
+        with pytest.raises(EnvtoolError, match=re.escape("127.0.0.1:9")):
+            lock(LockRequest(manifest=manifest))
+        assert lock_files(tmp_path) == before
     finally:
         index.stop()
 
