@@ -97,3 +97,19 @@ def http_server(tmp_path: Path) -> Iterator[DirectoryServer]:
     root.mkdir()
     with DirectoryServer(root) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def locked_tf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with a ``cpu`` and a ``gpu`` target (``__cuda=11.2.2``), locked once per session: read only."""
+    from tests.projects import locked_tf_project
+
+    return locked_tf_project(tmp_path_factory.mktemp("locked-tf"))
+
+
+@pytest.fixture
+def locked_copy(locked_tf: Path, tmp_path: Path) -> Path:
+    """A copy of :func:`locked_tf` of the test's own (its specs name the session's channel)."""
+    import shutil
+
+    return Path(shutil.copytree(locked_tf, tmp_path / "project"))

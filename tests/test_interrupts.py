@@ -9,7 +9,6 @@ reading the index).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import pytest
 from envtool.interrupts import Interrupted, exit_code
 from tests.factories import channel_url, make_simple_index, make_wheel
 from tests.install_helpers import GatedServer
-from tests.projects import ENVTOOL, envtool, lock_files, tf_channel, tf_project, write_project
+from tests.projects import ENVTOOL, lock_files, tf_channel, write_project
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
@@ -83,20 +82,10 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-@pytest.fixture(scope="module")
-def _locked_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("interrupts") / "project"
-    root.mkdir()
-    tf_project(root, tf_channel(root))
-    done = envtool("lock", cwd=root)
-    assert done.returncode == 0, done.stderr
-    return root
-
-
 @pytest.fixture
-def locked(_locked_once: Path, tmp_path: Path) -> Path:
-    """A project locked once (from its ``file://`` channel), so later runs have locks to keep intact."""
-    return Path(shutil.copytree(_locked_once, tmp_path / "project"))
+def locked(locked_copy: Path) -> Path:
+    """A locked project of the test's own."""
+    return locked_copy
 
 
 def _spec_channel(root: Path) -> str:

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from envtool.cli import run
 from envtool.errors import EXIT_INTERNAL
 from tests.install_helpers import read_only_mount_prefix, tiny_disk_prefix
-from tests.projects import ENVTOOL, envtool, lock_files, tf_channel, tf_project, write_project
+from tests.projects import ENVTOOL, envtool, lock_files, tf_channel, write_project
 
 
 def first_error(stderr: str) -> str:
@@ -29,20 +29,10 @@ def first_error(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.fixture(scope="module")
-def _locked_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("exit-codes") / "project"
-    root.mkdir()
-    tf_project(root, tf_channel(root))
-    done = envtool("lock", cwd=root)
-    assert done.returncode == 0, done.stderr
-    return root
-
-
 @pytest.fixture
-def root(_locked_once: Path, tmp_path: Path) -> Path:
-    """A locked project of its own (its specs name the module's channel)."""
-    return Path(shutil.copytree(_locked_once, tmp_path / "project"))
+def root(locked_copy: Path) -> Path:
+    """A locked project of the test's own."""
+    return locked_copy
 
 
 def _in_wrapper(wrapper: list[str], root: Path, *args: str) -> subprocess.CompletedProcess[str]:
