@@ -103,15 +103,15 @@ def parse_cpuinfo(text: str) -> CpuInfo:
     >>> parse_cpuinfo("")
     CpuInfo(model='', flags=())
     """
+    from envtool.env.host import cpu_flags
+
     model = ""
-    flags: set[str] = set()
     for line in text.splitlines():
         key, _, value = line.partition(":")
-        key = key.strip()
-        if key in ("model name", "Model") and not model:
+        if key.strip() in ("model name", "Model"):
             model = value.strip()
-        elif key in ("flags", "Features") and not flags:
-            flags = set(value.split())
+            break
+    flags = cpu_flags(text) or frozenset()
     return CpuInfo(model, tuple(flag for flag in CPU_FLAGS_OF_INTEREST if flag in flags))
 
 

@@ -148,13 +148,26 @@ def _avx(host_platform: str) -> bool | None:
     return _avx_windows()
 
 
+def cpu_flags(cpuinfo: str) -> frozenset[str] | None:
+    """The first CPU's flags in ``/proc/cpuinfo``'s text (``flags``, or ``Features`` on Arm); ``None`` if absent.
+
+    >>> sorted(cpu_flags("model name\\t: X\\nflags\\t\\t: fpu avx\\n")), cpu_flags("")
+    (['avx', 'fpu'], None)
+    """
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return frozenset(value.split())
+    return None
+
+
 def _avx_linux() -> bool | None:
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    flags = re.search(r"^flags\s*:(.*)$", text, re.M)
-    return None if flags is None else "avx" in flags.group(1).split()
+    flags = cpu_flags(text)
+    return None if flags is None else "avx" in flags
 
 
 def _avx_windows() -> bool | None:
